@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-wqy-zenhei
+
+.PHONY: run test bench install install-test migrate lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+	./scripts/ensure-debian-packages $(RUN_PACKAGES)
+
+install-test: $(VENV)/.installed-test
+	./scripts/ensure-debian-packages $(TEST_PACKAGES)
+
+migrate: install
+	$(BIN)/navigator db upgrade
+
+run: migrate
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+test: install-test
+	./scripts/run-tests
+
+bench: install-test
+	$(BIN)/python -m bench
+
+lint: install-test
+	$(BIN)/ruff check navigator tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

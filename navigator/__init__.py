@@ -1,0 +1,44 @@
+"""Pump Access Navigator: insulin pump coverage rules turned into an access plan and letters."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from navigator.config import PROJECT_ROOT, build_config
+
+__version__ = "0.1.0"
+
+
+def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
+    """Build the app. `overrides` wins over the environment (tests pass settings this way)."""
+    config_cls, settings = build_config(overrides=overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(Path(__file__).resolve().parent / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(settings)
+    app.config["ENV_NAME"] = config_cls.ENV_NAME
+    _configure_logging(app)
+
+    from navigator import db, extensions, rulebook
+    from navigator.web import register_blueprints
+
+    db.init_app(app)
+    extensions.init_app(app)
+    rulebook.init_app(app)
+    register_blueprints(app)
+
+    from navigator.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
+    app.logger.setLevel(getattr(logging, level, logging.INFO))

@@ -1,0 +1,126 @@
+"""Configuration classes, filled from the environment when the app is built.
+
+`NAVIGATOR_ENV` picks the class: development (the default), testing or production.
+Each variable below may be set in the environment; the README lists them.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'navigator.db'}"
+# The development key is public (it is in this file), so production refuses it.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    DATABASE_URL = DEFAULT_DATABASE_URL
+    RULES_DIR = str(PROJECT_ROOT / "rules")
+    RETENTION_DAYS = 30
+    REDIS_URL = ""
+    LOG_LEVEL = "INFO"
+    MAX_CONTENT_LENGTH = 256 * 1024
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    TESTING = False
+
+    @classmethod
+    def check(cls, settings: Mapping[str, object]) -> None:
+        """Raise ConfigError when the settings are unsafe for this kind of deployment."""
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-use"
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls, settings: Mapping[str, object]) -> None:
+        key = str(settings.get("SECRET_KEY") or "")
+        if not key or key == DEV_SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production set SECRET_KEY to a long random value, "
+                "for example the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY is too short ({len(key)} characters); "
+                f"use at least {MIN_SECRET_KEY_LENGTH} random characters."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+# Variables read from the environment, with the type each must parse as.
+ENVIRONMENT_SETTINGS: dict[str, type] = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "RULES_DIR": str,
+    "RETENTION_DAYS": int,
+    "REDIS_URL": str,
+    "LOG_LEVEL": str,
+}
+
+
+def config_class(environ: Mapping[str, str]) -> type[Config]:
+    name = environ.get("NAVIGATOR_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError as exc:
+        raise ConfigError(f"NAVIGATOR_ENV must be one of {', '.join(CONFIGS)}; got {name!r}") from exc
+
+
+def settings_from_env(environ: Mapping[str, str]) -> dict[str, object]:
+    """The settings given in the environment, parsed; unset or empty variables are left out."""
+    settings: dict[str, object] = {}
+    for name, kind in ENVIRONMENT_SETTINGS.items():
+        raw = environ.get(name, "")
+        if raw == "":
+            continue
+        if kind is int:
+            try:
+                settings[name] = int(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+        else:
+            settings[name] = raw
+    return settings
+
+
+def build_config(environ: Mapping[str, str] | None = None,
+                 overrides: Mapping[str, object] | None = None) -> tuple[type[Config], dict]:
+    """Pick the config class and merge environment and explicit overrides; check the result."""
+    environ = os.environ if environ is None else environ
+    cls = config_class(environ)
+    settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+    settings.update(settings_from_env(environ))
+    settings.update(overrides or {})
+    cls.check(settings)
+    return cls, settings

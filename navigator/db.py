@@ -1,0 +1,95 @@
+"""Database engine and sessions (SQLModel over SQLAlchemy), and the migration runner.
+
+The engine lives on the app (`app.extensions["db_engine"]`); each request gets one session
+through `get_session()`, closed when the request ends. Services take a session argument and
+never touch Flask.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, create_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_folder(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args={"connect_timeout": 5})
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:" and not url.startswith("sqlite:///:memory:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions["db_engine"]
+
+
+def get_session() -> Session:
+    """The current request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def database_status(db_engine: Engine) -> tuple[bool, str]:
+    """(reachable, detail) — the detail names the failure class, never the URL or credentials."""
+    try:
+        with db_engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True, "ok"
+    except SQLAlchemyError as exc:
+        return False, type(exc.orig if getattr(exc, "orig", None) else exc).__name__
+
+
+def alembic_config(database_url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Apply migrations up to `revision` (the latest by default)."""
+    if database_url.startswith("sqlite"):
+        _ensure_sqlite_folder(database_url)
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)

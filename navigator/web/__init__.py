@@ -1,0 +1,30 @@
+"""The web layer: one blueprint per user-facing area, thin routes over navigator.services."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from flask_babel import get_locale
+
+from navigator import rulebook
+from navigator.textformat import us_date
+
+
+def register_blueprints(app: Flask) -> None:
+    from navigator.web import api, errors, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    app.add_template_filter(us_date, "us_date")
+    app.context_processor(_page_context)
+
+
+def _page_context() -> dict:
+    book = rulebook.current()
+    return {
+        "current_locale": str(get_locale() or "en"),
+        "rules_version": book.version,
+        "rules_reviewed": book.reviewed,
+        "today": date.today(),
+    }

@@ -1,0 +1,99 @@
+"""Shared fixtures. Every test that uses `app` (or `client`, `db_url`) runs twice: on a SQLite
+file and on the PostgreSQL at 127.0.0.1:5432. When PostgreSQL cannot be reached, its runs are
+skipped with the reason, never silently dropped."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+os.environ["NAVIGATOR_ENV"] = "testing"
+
+from navigator import create_app, db  # noqa: E402
+from navigator.engine.loader import default_rulebook  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
+                                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+AS_OF = date(2026, 11, 23)
+
+
+def _postgres_unreachable_reason() -> str | None:
+    engine = sa.create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return None
+    except sa.exc.SQLAlchemyError as exc:
+        return f"PostgreSQL at {engine.url.host}:{engine.url.port} is not reachable ({type(exc.orig or exc).__name__}): PostgreSQL runs skipped"
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    reason = _postgres_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    name = f"navigator_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name})
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'navigator.db'}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request):
+    """A migrated database of each kind (session-wide); tables are emptied after each test."""
+    url = request.getfixturevalue(f"{request.param}_url")
+    db.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def app(db_url):
+    application = create_app({"DATABASE_URL": db_url})
+    yield application
+    engine = application.extensions["db_engine"]
+    with engine.begin() as connection:
+        for table in reversed(_tables(connection)):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+def _tables(connection) -> list[sa.Table]:
+    metadata = sa.MetaData()
+    metadata.reflect(bind=connection)
+    return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def book():
+    return default_rulebook()
