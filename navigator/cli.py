@@ -1,0 +1,152 @@
+"""The `navigator` command: Flask's CLI plus the project's own commands.
+
+Commands that only need the rules (rules check/test, plan) never build the app, so they still
+work, and report clearly, when a rule file is broken.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from navigator.engine import AnswersInvalid, RulesInvalid, evaluate, load_rulebook, validate_answers
+from navigator.engine.casecheck import run_cases
+
+
+def _rules_dir(option: str | None) -> Path:
+    from navigator.config import Config
+    return Path(option or os.environ.get("RULES_DIR") or Config.RULES_DIR)
+
+
+def _load_book(rules: str | None):
+    try:
+        return load_rulebook(_rules_dir(rules))
+    except RulesInvalid as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+
+
+def _parse_date(_ctx, _param, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use a date written as YYYY-MM-DD")
+
+
+rules_option = click.option("--rules", "rules", metavar="DIR", default=None,
+                            help="Rules folder (default: RULES_DIR or ./rules).")
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Check and test the rule files."""
+
+
+@rules_group.command("check")
+@rules_option
+def rules_check(rules: str | None) -> None:
+    """Validate every rule file; exit 1 on any problem."""
+    book = _load_book(rules)
+    counts = ", ".join(f"{n} {k}" for k, n in book.counts().items())
+    click.echo(f"rules OK: version {book.version}, reviewed {book.reviewed.isoformat()}: {counts}")
+
+
+@rules_group.command("test")
+@rules_option
+def rules_test(rules: str | None) -> None:
+    """Run the YAML rule cases in rules/tests; exit 1 if any fails."""
+    book = _load_book(rules)
+    try:
+        results = run_cases(book)
+    except RulesInvalid as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    failed = [r for r in results if r.failures]
+    for result in failed:
+        click.echo(f"FAIL {result.file}: {result.name}", err=True)
+        for failure in result.failures:
+            click.echo(f"  - {failure}", err=True)
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed else 0)
+
+
+@click.command("plan")
+@click.argument("answers_file", type=click.File("r"))
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Plan date (default: today).")
+@click.option("--format", "output", type=click.Choice(["json", "text"]), default="json")
+@rules_option
+def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> None:
+    """Print the access plan for the answers in ANSWERS_FILE (- for standard input).
+
+    A JSON array of answers gives an array of plans in the same order.
+    """
+    try:
+        raw = json.load(answers_file)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        click.echo(f"error: input: not valid JSON ({exc})", err=True)
+        sys.exit(2)
+    book = _load_book(rules)
+    batch = isinstance(raw, list)
+    items = raw if batch else [raw]
+    errors: list[str] = []
+    plans = []
+    for index, item in enumerate(items):
+        answers, problems = validate_answers(item, as_of)
+        prefix = f"[{index}] " if batch else ""
+        for problem in problems:
+            errors.append(f"error: {prefix}{problem.field}: {problem.message}")
+        if answers is not None:
+            plans.append(evaluate(answers, as_of, book))
+    if errors:
+        click.echo("\n".join(errors), err=True)
+        sys.exit(2)
+    if output == "text":
+        from navigator.engine.textplan import plan_as_text
+        click.echo("\n\n".join(plan_as_text(p) for p in plans))
+        return
+    data = [p.model_dump(mode="json") for p in plans]
+    click.echo(json.dumps(data if batch else data[0], indent=2, ensure_ascii=False))
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the migrations to DATABASE_URL (default: the SQLite file under instance/)."""
+    from navigator import db
+    from navigator.config import build_config
+
+    _cls, settings = build_config()
+    db.upgrade(str(settings["DATABASE_URL"]), revision)
+    click.echo("database is up to date")
+
+
+def register_commands(app: Flask) -> None:
+    """Commands that need the app (database, sessions) are added by their areas."""
+
+
+def _create_app():
+    from navigator import create_app
+    return create_app()
+
+
+main = FlaskGroup(create_app=_create_app, help="Pump Access Navigator.")
+for command in (rules_group, plan_command, db_group):
+    main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

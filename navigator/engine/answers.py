@@ -1,0 +1,210 @@
+"""The answers contract: the typed input of the plan engine.
+
+The questionnaire, the JSON API and the CLI all produce this object. `validate_answers` returns
+the normalised answers or one error per field (the field's name and what is allowed); it never
+raises on bad input. Fields that do not apply (an employer-plan question for a Medicare user)
+are dropped, so a plan never depends on a stale answer.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+STATES = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY",
+)
+COVERAGES = ("employer", "marketplace", "individual", "medicare_original", "medicare_advantage",
+             "medicaid", "chip", "tricare", "va", "ihs", "uninsured")
+MEDICARE = ("medicare_original", "medicare_advantage")
+PRIVATE = ("employer", "marketplace", "individual")
+# Programs paid for by federal money: manufacturer copay help is barred for all of them.
+FEDERAL_COVERAGES = MEDICARE + ("medicaid", "chip", "tricare", "va", "ihs")
+PUMPS = ("omnipod_5", "omnipod_dash", "tslim_x2", "mobi", "minimed_780g", "ilet", "twiist",
+         "undecided")
+YES_NO_UNKNOWN = ("yes", "no", "unknown")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str                      # enum | int | number | bool | date
+    allowed: tuple = ()            # enum values
+    minimum: float | None = None
+    maximum: float | None = None
+    nullable: bool = False         # null is a real answer ("prefer not to say")
+    required: Callable[[dict], bool] | None = None   # None = optional
+    applies: Callable[[dict], bool] = field(default=lambda a: True)
+    label: str = ""
+
+    def describe(self) -> str:
+        """What is allowed, in words, for error messages."""
+        if self.kind == "enum":
+            return "one of: " + ", ".join(self.allowed)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "date":
+            return "a date as YYYY-MM-DD, not after the plan date"
+        low, high = _plain(self.minimum), _plain(self.maximum)
+        noun = "a whole number" if self.kind == "int" else "a number"
+        text = f"{noun} from {low} to {high}" if high is not None else f"{noun} of at least {low}"
+        return text + (", or null for prefer not to say" if self.nullable else "")
+
+
+def _plain(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _always(_a: dict) -> bool:
+    return True
+
+
+def _coverage_in(*values: str) -> Callable[[dict], bool]:
+    return lambda a: a.get("coverage") in values
+
+
+FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
+    FieldSpec("state", "enum", STATES, required=_always, label="State"),
+    FieldSpec("age", "int", minimum=0, maximum=120, required=_always, label="Age"),
+    FieldSpec("diabetes_type", "enum", ("type1", "type2", "other"), required=_always,
+              label="Diabetes type"),
+    FieldSpec("coverage", "enum", COVERAGES, required=_always, label="Coverage"),
+    FieldSpec("employer_plan_funding", "enum",
+              ("fully_insured", "self_funded", "government", "unknown"),
+              required=_coverage_in("employer"), applies=_coverage_in("employer"),
+              label="Employer plan funding"),
+    FieldSpec("medigap", "bool", required=_coverage_in("medicare_original"),
+              applies=_coverage_in("medicare_original"), label="Medigap"),
+    FieldSpec("also_medicaid", "bool", required=_coverage_in(*MEDICARE, *PRIVATE),
+              applies=_coverage_in(*MEDICARE, *PRIVATE), label="Also has Medicaid"),
+    FieldSpec("household_size", "int", minimum=1, maximum=20, required=_always,
+              label="Household size"),
+    FieldSpec("annual_income", "number", minimum=0, maximum=100_000_000, nullable=True,
+              required=_always, label="Household income"),
+    FieldSpec("current_therapy", "enum", ("injections", "pump", "none"), required=_always,
+              label="Current therapy"),
+    FieldSpec("current_pump_years", "number", minimum=0, maximum=30,
+              required=lambda a: a.get("current_therapy") == "pump",
+              applies=lambda a: a.get("current_therapy") == "pump", label="Years on current pump"),
+    FieldSpec("pump_wanted", "enum", PUMPS, required=_always, label="Pump wanted"),
+    FieldSpec("uses_cgm", "bool", required=_always, label="Uses a CGM"),
+    FieldSpec("denial", "enum", ("none", "prior_authorization", "claim", "appeal"),
+              required=_always, label="Denial"),
+    FieldSpec("denial_date", "date", required=lambda a: a.get("denial") not in (None, "none"),
+              applies=lambda a: a.get("denial") not in (None, "none"), label="Denial date"),
+    # Optional clinical facts for the Medicare criteria and the letters.
+    FieldSpec("injections_per_day", "int", minimum=0, maximum=30, nullable=True,
+              label="Insulin injections per day"),
+    FieldSpec("a1c_percent", "number", minimum=3, maximum=25, nullable=True, label="A1c (%)"),
+    FieldSpec("severe_lows_past_year", "int", minimum=0, maximum=365, nullable=True,
+              label="Severe lows in the past year"),
+    FieldSpec("diabetes_education", "bool", nullable=True, label="Diabetes education completed"),
+    FieldSpec("c_peptide_qualifies", "enum", YES_NO_UNKNOWN, nullable=True,
+              label="C-peptide test meets Medicare's limit"),
+    FieldSpec("autoantibody_positive", "enum", YES_NO_UNKNOWN, nullable=True,
+              label="Positive beta-cell autoantibody test"),
+    FieldSpec("health_at_risk", "bool", nullable=True,
+              label="Waiting the standard time could seriously harm health"),
+)}
+
+OPTIONAL_FIELDS = tuple(name for name, spec in FIELDS.items() if spec.required is None)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class AnswersInvalid(ValueError):
+    """Raised by callers that prefer an exception; carries the field errors."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+def _parse(spec: FieldSpec, value: Any, as_of: date) -> tuple[Any, str | None]:
+    """(normalised value, None) or (None, message)."""
+    if value is None:
+        return (None, None) if spec.nullable else (None, f"is required: give {spec.describe()}")
+    if spec.kind == "enum":
+        if isinstance(value, str) and value in spec.allowed:
+            return value, None
+        return None, f"must be {spec.describe()}"
+    if spec.kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return None, "must be true or false"
+    if spec.kind == "date":
+        if isinstance(value, date):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = date.fromisoformat(value)
+            except ValueError:
+                return None, "must be a date written as YYYY-MM-DD"
+            if len(value) != 10:
+                return None, "must be a date written as YYYY-MM-DD"
+        else:
+            return None, "must be a date written as YYYY-MM-DD"
+        if parsed > as_of:
+            return None, f"cannot be after the plan date ({as_of.isoformat()})"
+        if parsed.year < 1990:
+            return None, "must be 1990 or later"
+        return parsed.isoformat(), None
+    # Numbers: JSON booleans are not numbers.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, f"must be {spec.describe()}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, f"must be {spec.describe()}"
+    if spec.kind == "int":
+        if isinstance(value, float):
+            if not value.is_integer():
+                return None, f"must be {spec.describe()}"
+            value = int(value)
+    if (spec.minimum is not None and value < spec.minimum) or (
+            spec.maximum is not None and value > spec.maximum):
+        return None, f"must be {spec.describe()}"
+    return value, None
+
+
+def validate_answers(raw: Any, as_of: date) -> tuple[dict[str, Any] | None, list[FieldError]]:
+    """Check raw answers against the contract: (answers, []) or (None, errors)."""
+    if not isinstance(raw, dict):
+        return None, [FieldError("answers", "must be a JSON object of answer fields")]
+    errors: list[FieldError] = []
+    for name in raw:
+        if name not in FIELDS:
+            errors.append(FieldError(str(name)[:64], "is not an answer field"))
+    parsed: dict[str, Any] = {}
+    # Unconditional fields first: the conditional ones depend on them.
+    for spec in FIELDS.values():
+        if spec.name in raw:
+            value, message = _parse(spec, raw[spec.name], as_of)
+            if message:
+                errors.append(FieldError(spec.name, message))
+            else:
+                parsed[spec.name] = value
+    answers: dict[str, Any] = {}
+    for spec in FIELDS.values():
+        if not spec.applies(parsed):
+            continue
+        if spec.name in parsed:
+            answers[spec.name] = parsed[spec.name]
+        elif spec.name not in raw and spec.required is not None and spec.required(parsed):
+            errors.append(FieldError(spec.name, f"is required: give {spec.describe()}"))
+    if errors:
+        return None, errors
+    for name in OPTIONAL_FIELDS:
+        answers.setdefault(name, None)
+    return answers, []

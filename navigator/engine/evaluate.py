@@ -1,0 +1,215 @@
+"""evaluate(answers, as_of) -> Plan: the pure function every page, API, CLI and letter shares."""
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from typing import Any
+
+from navigator.engine.answers import AnswersInvalid, validate_answers
+from navigator.engine.facts import derive
+from navigator.engine.loader import (CompiledDeadline, CompiledRule, CompiledStep, RuleBook,
+                                     default_rulebook)
+from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Source, Step
+from navigator.engine.programs import assess
+from navigator.engine.text import Placeholder, Text, lookup
+from navigator.textformat import us_date, usd
+
+CONFIRM_DEFAULT = "the office or program named in this step"
+
+
+def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None) -> Plan:
+    """The access plan for valid answers on a date. Raises AnswersInvalid for invalid answers.
+
+    `book` defaults to the rules shipped in the project's rules/ folder.
+    """
+    book = book or default_rulebook()
+    clean, errors = validate_answers(answers, as_of)
+    if errors:
+        raise AnswersInvalid(errors)
+    return _evaluate(clean, as_of, book)
+
+
+def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
+    facts = derive(answers, as_of, book)
+    context = _Context(answers, facts, as_of, book)
+    fired = [rule for rule in book.rules if rule.applies(facts)]
+
+    route = "none"
+    placed: list[tuple[int, int, int, Step, CompiledStep, CompiledRule]] = []
+    program_ids: dict[str, None] = {}
+    letters: dict[str, Letter] = {}
+    warnings: list[str] = []
+    for rule_index, rule in enumerate(fired):
+        route = rule.sets.get("coverage_route", route)
+        for step in rule.steps:
+            placed.append((step.order, rule_index, step.position,
+                           context.step(rule, step), step, rule))
+        for program_id in rule.programs:
+            program_ids.setdefault(program_id)
+        for letter_id in rule.letters:
+            if letter_id not in letters:
+                letters[letter_id] = Letter(id=letter_id, title=book.letters[letter_id].title,
+                                            why=rule.why)
+        warnings.extend(context.render(text) for text in rule.warnings)
+
+    placed.sort(key=lambda item: item[:3])
+    steps = [item[3] for item in placed]
+    deadlines = [Deadline(id=step.id, title=step.title, date=step.deadline, source=step.sources[0])
+                 for step in steps if step.deadline is not None]
+    deadlines.sort(key=lambda d: d.date)
+    programs = [context.program(program_id) for program_id in program_ids]
+    order = {True: 0, "maybe": 1, False: 2}
+    programs.sort(key=lambda p: order[p.eligible])
+    return Plan(
+        rules_version=book.version, reviewed=book.reviewed, as_of=as_of,
+        fpl_percent=facts["fpl_percent"], coverage_route=route, steps=steps, programs=programs,
+        letters=list(letters.values()), deadlines=deadlines, warnings=list(dict.fromkeys(warnings)),
+        trace=[rule.id for rule in fired])
+
+
+class _Context:
+    """What one evaluation renders with: answers, the state and pump entries, parameters."""
+
+    def __init__(self, answers: dict, facts: dict, as_of: date, book: RuleBook):
+        self.facts = facts
+        self.as_of = as_of
+        self.book = book
+        self.state = book.states[answers["state"]]
+        self.pump = book.pumps.get(answers["pump_wanted"])
+        self.values = {
+            "answers": facts,
+            "state": book.state_dicts[answers["state"]],
+            "pump": book.pump_dicts.get(answers["pump_wanted"]),
+            "param": _Parameters(book, as_of),
+            "fpl_percent": facts["fpl_percent"],
+            "_format": self._format,
+        }
+        self._source_cache: dict[str, Source] = {}
+
+    def _format(self, placeholder: Placeholder, value: Any) -> str:
+        if placeholder.root == "fpl_percent":
+            return f"{value:g}%"
+        if placeholder.root == "param":
+            unit = self.book.parameters[".".join(placeholder.path)].unit
+            if unit.startswith("USD"):
+                return usd(value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, date):
+            return us_date(value)
+        if isinstance(value, list):
+            return ", ".join(map(str, value))
+        return str(value)
+
+    def render(self, text: Text) -> str:
+        return text.render(self.values)
+
+    def source(self, source_id: str) -> Source:
+        cached = self._source_cache.get(source_id)
+        if cached is None:
+            spec = self.book.sources[source_id]
+            cached = self._source_cache[source_id] = Source(
+                id=source_id, title=spec.title, url=spec.url, checked=spec.checked,
+                verified=spec.verified)
+        return cached
+
+    def step(self, rule: CompiledRule, step: CompiledStep) -> Step:
+        source_ids = dict.fromkeys(rule.source_ids + step.source_ids)
+        contacts = []
+        for contact in step.contacts:
+            name = self.render(contact.name)
+            phone = self.render(contact.phone) if contact.phone else ""
+            url = self.render(contact.url) if contact.url else ""
+            if name and (phone or url):
+                contacts.append(Contact(name=name, phone=phone or None, url=url or None))
+        return Step(
+            id=step.id, rule_id=rule.id, title=self.render(step.title),
+            detail=self.render(step.detail), why=rule.why,
+            sources=[self.source(s) for s in source_ids],
+            deadline=self.deadline(step.deadline) if step.deadline else None,
+            contacts=contacts, documents=[self.render(d) for d in step.documents],
+            confirm=self.confirm(step, source_ids))
+
+    def confirm(self, step: CompiledStep, source_ids) -> str | None:
+        """A "confirm with …" note when the step rests on anything not verified."""
+        unverified = any(not self.book.sources[s].verified for s in source_ids)
+        if not unverified:
+            for text in step.texts:
+                for placeholder in text.placeholders:
+                    if self._unverified(placeholder):
+                        unverified = True
+                        break
+        if not unverified:
+            return None
+        who = self.render(step.confirm_with) if step.confirm_with else CONFIRM_DEFAULT
+        return f"Some of this is not yet confirmed in an official source. Confirm with {who} before you rely on it."
+
+    def _unverified(self, placeholder: Placeholder) -> bool:
+        dotted = ".".join(placeholder.path)
+        if placeholder.root == "state":
+            return dotted in self.state.unverified and lookup(placeholder, self.values) is not None
+        if placeholder.root == "pump":
+            return self.pump is not None and dotted in self.pump.unverified
+        if placeholder.root == "param":
+            return not self.book.parameters[dotted].verified
+        return False
+
+    def deadline(self, spec: CompiledDeadline) -> date | None:
+        start = self.facts.get("denial_date")
+        if start is None:
+            return None
+        if spec.days is not None:
+            return start + timedelta(days=spec.days)
+        if spec.months is not None:
+            return add_months(start, spec.months)
+        if spec.state_path is not None:
+            number = self.state
+            for key in spec.state_path:
+                number = getattr(number, key, None)
+            if number is not None:
+                return start + timedelta(days=number)
+            return self._from_parameter(spec.default_parameter, start)
+        return self._from_parameter(spec.parameter, start)
+
+    def _from_parameter(self, name: str, start: date) -> date:
+        value = self.book.parameter(name, start)
+        if self.book.parameters[name].unit == "months":
+            return add_months(start, int(value))
+        return start + timedelta(days=int(value))
+
+    def program(self, program_id: str) -> Program:
+        spec = self.book.programs[program_id]
+        eligible, reason = assess(spec, self.facts)
+        apply = spec.how_to_apply
+        contact = None
+        if apply.phone or apply.url:
+            contact = Contact(name=spec.sponsor, phone=apply.phone, url=apply.url)
+        return Program(
+            id=spec.id, name=spec.name, sponsor=spec.sponsor, kind=spec.kind,
+            covers=list(spec.covers), eligible=eligible, reason=reason, how_to_apply=apply.text,
+            contact=contact, sources=[self.source(s) for s in spec.sources], verified=spec.verified)
+
+
+class _Parameters:
+    """`{param.a.b}` looks up a.b on the plan date; nested dict access goes a key at a time."""
+
+    def __init__(self, book: RuleBook, on: date, prefix: str = ""):
+        self._book, self._on, self._prefix = book, on, prefix
+
+    def get(self, key: str) -> Any:
+        name = f"{self._prefix}.{key}" if self._prefix else key
+        if name in self._book.parameters:
+            return self._book.parameter(name, self._on)
+        return _Parameters(self._book, self._on, name)
+
+
+def add_months(start: date, months: int) -> date:
+    """Calendar months; when the day does not exist, the first day of the following month
+    (the federal external-review rule)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    if start.day > calendar.monthrange(year, month)[1]:
+        return date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, start.day)

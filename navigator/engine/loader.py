@@ -1,0 +1,521 @@
+"""Load, validate and compile the rules folder into a RuleBook.
+
+Every problem is collected and reported together, each naming the file, the rule (or entry) id
+and the field. A RuleBook is immutable once built; reloading builds a new one.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from navigator.engine import schema
+from navigator.engine.answers import FIELDS, STATES
+from navigator.engine.conditions import ConditionError, Predicate, compile_condition
+from navigator.engine.facts import FACT_TYPES
+from navigator.engine.text import Placeholder, Text, parse_text
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
+LIST_KEYS = ("rules", "programs", "pumps", "letters", "cases")
+MAPPING_KEYS = ("sources", "parameters")
+# Files that do not change a plan are left out of the version hash.
+NOT_IN_VERSION = ("tests/", "questions.yaml")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    item: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.item:
+            where += f": {self.item}"
+        if self.field:
+            where += f": {self.field}"
+        return f"{where}: {self.message}"
+
+
+class RulesInvalid(ValueError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the rules:\n{lines}{more}")
+
+
+@dataclass(frozen=True)
+class CompiledContact:
+    name: Text
+    phone: Text | None
+    url: Text | None
+
+
+@dataclass(frozen=True)
+class CompiledDeadline:
+    days: int | None
+    months: int | None
+    parameter: str | None
+    state_path: tuple[str, ...] | None
+    default_parameter: str | None
+    title: Text | None
+
+
+@dataclass(frozen=True)
+class CompiledStep:
+    id: str
+    order: int
+    position: int
+    title: Text
+    detail: Text
+    contacts: tuple[CompiledContact, ...]
+    documents: tuple[Text, ...]
+    deadline: CompiledDeadline | None
+    source_ids: tuple[str, ...]
+    confirm_with: Text | None
+    texts: tuple[Text, ...]          # every text of the step, for the unverified check
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    title: str
+    why: str
+    reviewed: date
+    file: str
+    applies: Predicate
+    source_ids: tuple[str, ...]
+    sets: dict[str, str]
+    steps: tuple[CompiledStep, ...]
+    programs: tuple[str, ...]
+    letters: tuple[str, ...]
+    warnings: tuple[Text, ...]
+
+
+@dataclass
+class RuleBook:
+    root: Path
+    version: str
+    reviewed: date
+    sources: dict[str, schema.SourceSpec]
+    parameters: dict[str, schema.ParameterSpec]
+    states: dict[str, schema.StateSpec]
+    programs: dict[str, schema.ProgramSpec]
+    pumps: dict[str, schema.PumpSpec]
+    letters: dict[str, schema.LetterSpec]
+    rules: tuple[CompiledRule, ...]
+    uses_open_enrollment: bool
+    state_dicts: dict[str, dict] = field(default_factory=dict)
+    pump_dicts: dict[str, dict] = field(default_factory=dict)
+    _parameter_dates: dict[str, list[date]] = field(default_factory=dict)
+
+    def parameter(self, name: str, on: date) -> Any:
+        """The value of a parameter in force on a date (the latest dated value not after it)."""
+        spec = self.parameters[name]
+        dates = self._parameter_dates.get(name)
+        if dates is None:
+            dates = self._parameter_dates[name] = sorted(spec.values)
+        chosen = dates[0]
+        for start in dates:
+            if start <= on:
+                chosen = start
+            else:
+                break
+        return spec.values[chosen]
+
+    def counts(self) -> dict[str, int]:
+        return {"rules": len(self.rules), "steps": sum(len(r.steps) for r in self.rules),
+                "sources": len(self.sources), "parameters": len(self.parameters),
+                "states": len(self.states), "programs": len(self.programs),
+                "pumps": len(self.pumps), "letters": len(self.letters)}
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        problems.append(Problem(_rel(path, root), None, None, f"not valid YAML: {exc}"))
+    return None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _item_name(data: Any, loc: tuple) -> str | None:
+    """For a pydantic error location like ('rules', 3, 'when'), the id of item 3."""
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict) and loc[0] in LIST_KEYS:
+        items = data.get(loc[0])
+        if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            return f"{loc[0][:-1] if loc[0].endswith('s') else loc[0]} {items[loc[1]].get('id', f'#{loc[1] + 1}')}"
+    if len(loc) >= 2 and loc[0] in MAPPING_KEYS and isinstance(data, dict):
+        return f"{loc[0][:-1]} {loc[1]}"
+    return None
+
+
+def _validate(model: type[BaseModel], data: Any, rel: str, problems: list[Problem]) -> Any:
+    if data is None:
+        problems.append(Problem(rel, None, None, "the file is empty"))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            item = _item_name(data, loc)
+            skip = 2 if item else 0
+            field_path = ".".join(str(part) for part in loc[skip:]) or None
+            message = error["msg"]
+            if error["type"] == "extra_forbidden":
+                message = "unknown key (not part of the format; check its spelling and indentation)"
+            elif error["type"] == "missing":
+                message = "missing (required)"
+            problems.append(Problem(rel, item, field_path, message))
+        return None
+
+
+def _files(root: Path, pattern: str) -> list[Path]:
+    return sorted(root.glob(pattern))
+
+
+def rules_version(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith(NOT_IN_VERSION):
+            continue
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def load_rulebook(root: str | Path) -> RuleBook:
+    """Read and check every rule file under `root`; raise RulesInvalid listing all problems."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise RulesInvalid([Problem(str(root), None, None, "the rules folder does not exist")])
+
+    sources: dict[str, schema.SourceSpec] = {}
+    for path in _files(root, "sources/*.yaml"):
+        rel = _rel(path, root)
+        parsed = _validate(schema.SourcesFile, _read_yaml(path, root, problems), rel, problems)
+        for key, spec in (parsed.sources.items() if parsed else ()):
+            if key in sources:
+                problems.append(Problem(rel, f"source {key}", None, "defined twice"))
+            sources[key] = spec
+
+    checker = _Checker(root, sources, problems)
+
+    parameters: dict[str, schema.ParameterSpec] = {}
+    for path in _files(root, "parameters/*.yaml"):
+        rel = _rel(path, root)
+        parsed = _validate(schema.ParametersFile, _read_yaml(path, root, problems), rel, problems)
+        for name, spec in (parsed.parameters.items() if parsed else ()):
+            if name in parameters:
+                problems.append(Problem(rel, f"parameter {name}", None, "defined twice"))
+            parameters[name] = spec
+            checker.sources(rel, f"parameter {name}", spec.sources)
+            if spec.unit == "table" and not all(isinstance(v, dict) for v in spec.values.values()):
+                problems.append(Problem(rel, f"parameter {name}", "values",
+                                        "a table parameter needs a mapping for every date"))
+            if spec.unit != "table" and any(isinstance(v, dict) for v in spec.values.values()):
+                problems.append(Problem(rel, f"parameter {name}", "values",
+                                        f"unit {spec.unit} takes a number, not a mapping"))
+    checker.parameters = parameters
+
+    states = _load_states(root, checker, problems)
+    programs = _load_list(root, "programs/*.yaml", schema.ProgramsFile, "programs", checker, problems)
+    pumps = _load_list(root, "pumps.yaml", schema.PumpsFile, "pumps", checker, problems)
+    letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", None, problems)
+    for pump in pumps.values():
+        _check_unverified(root, "rules/pumps.yaml", f"pump {pump.id}", pump, pump.unverified, problems)
+    checker.states, checker.pumps = states, pumps
+
+    rules: list[CompiledRule] = []
+    for file_index, path in enumerate(_files(root, "plan/*.yaml")):
+        rel = _rel(path, root)
+        parsed = _validate(schema.RulesFile, _read_yaml(path, root, problems), rel, problems)
+        for spec in (parsed.rules if parsed else ()):
+            compiled = checker.rule(rel, file_index, spec, programs, letters)
+            if compiled:
+                rules.append(compiled)
+    _check_unique(rules, problems)
+
+    for required in ("fpl.contiguous", "fpl.alaska", "fpl.hawaii"):
+        if required not in parameters:
+            problems.append(Problem("rules/parameters", f"parameter {required}", None,
+                                    "missing: the engine needs it to work out % of poverty level"))
+    uses_open_enrollment = checker.fields_used.__contains__("open_enrollment")
+    if uses_open_enrollment and "marketplace.open_enrollment" not in parameters:
+        problems.append(Problem("rules/plan", None, "open_enrollment",
+                                "is used but parameter marketplace.open_enrollment is missing"))
+    if problems:
+        raise RulesInvalid(problems)
+
+    reviewed = max([r.reviewed for r in rules] + [s.checked for s in states.values()]
+                   + [p.checked for p in programs.values()] or [date(2000, 1, 1)])
+    return RuleBook(
+        root=root, version=rules_version(root), reviewed=reviewed, sources=sources,
+        parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
+        rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
+        state_dicts={code: s.model_dump() for code, s in states.items()},
+        pump_dicts={pid: p.model_dump() for pid, p in pumps.items()},
+    )
+
+
+def _load_states(root: Path, checker: "_Checker", problems: list[Problem]) -> dict:
+    states: dict[str, schema.StateSpec] = {}
+    files = _files(root, "states/*.yaml")
+    for path in files:
+        rel = _rel(path, root)
+        spec = _validate(schema.StateSpec, _read_yaml(path, root, problems), rel, problems)
+        if spec is None:
+            continue
+        if path.stem != spec.code:
+            problems.append(Problem(rel, f"state {spec.code}", "code",
+                                    f"does not match the file name {path.name}"))
+        if spec.code not in STATES:
+            problems.append(Problem(rel, f"state {spec.code}", "code", "not a state or DC"))
+        checker.sources(rel, f"state {spec.code}", spec.sources)
+        _check_unverified(root, rel, f"state {spec.code}", spec, spec.unverified, problems)
+        states[spec.code] = spec
+    missing = sorted(set(STATES) - {path.stem for path in files})
+    if missing and (root / "states").is_dir():
+        problems.append(Problem("rules/states", None, None,
+                                "no file for: " + ", ".join(missing)))
+    return states
+
+
+def _load_list(root, pattern, model, key, checker, problems) -> dict:
+    items: dict[str, Any] = {}
+    for path in _files(root, pattern):
+        rel = _rel(path, root)
+        parsed = _validate(model, _read_yaml(path, root, problems), rel, problems)
+        for spec in (getattr(parsed, key) if parsed else ()):
+            if spec.id in items:
+                problems.append(Problem(rel, f"{key[:-1]} {spec.id}", "id", "defined twice"))
+            items[spec.id] = spec
+            if checker and getattr(spec, "sources", None) is not None:
+                checker.sources(rel, f"{key[:-1]} {spec.id}", spec.sources)
+    return items
+
+
+def _check_unverified(root, rel, item, spec, paths, problems) -> None:
+    data = spec.model_dump()
+    for dotted in paths:
+        value: Any = data
+        for key in dotted.split("."):
+            if not isinstance(value, dict) or key not in value:
+                problems.append(Problem(rel, item, f"unverified: {dotted}",
+                                        "names no field of this entry"))
+                break
+            value = value[key]
+
+
+def _check_unique(rules: list[CompiledRule], problems: list[Problem]) -> None:
+    seen_rules: dict[str, str] = {}
+    seen_steps: dict[str, str] = {}
+    for rule in rules:
+        if rule.id in seen_rules:
+            problems.append(Problem(rule.file, f"rule {rule.id}", "id",
+                                    f"also defined in {seen_rules[rule.id]}"))
+        seen_rules[rule.id] = rule.file
+        for step in rule.steps:
+            if step.id in seen_steps:
+                problems.append(Problem(rule.file, f"rule {rule.id}", f"steps.{step.id}",
+                                        f"step id also used by rule {seen_steps[step.id]}"))
+            seen_steps[step.id] = rule.id
+
+
+class _Checker:
+    """Checks references (sources, parameters, fields, placeholders) and compiles rules."""
+
+    def __init__(self, root: Path, sources: dict, problems: list[Problem]):
+        self.root = root
+        self.known_sources = sources
+        self.problems = problems
+        self.parameters: dict[str, schema.ParameterSpec] = {}
+        self.states: dict[str, schema.StateSpec] = {}
+        self.pumps: dict[str, schema.PumpSpec] = {}
+        self.fields_used: set[str] = set()
+
+    def sources(self, rel: str, item: str, ids: list[str], where: str = "sources") -> None:
+        for source_id in ids:
+            if source_id not in self.known_sources:
+                self.problems.append(Problem(rel, item, where, f"unknown source id {source_id!r}"))
+
+    def rule(self, rel, file_index, spec: schema.RuleSpec, programs, letters) -> CompiledRule | None:
+        item = f"rule {spec.id}"
+        before = len(self.problems)
+        self.sources(rel, item, spec.sources)
+        applies: Predicate = lambda facts: True  # noqa: E731
+        if spec.when is not None:
+            try:
+                applies = compile_condition(spec.when, FACT_TYPES)
+                self._collect_fields(spec.when)
+            except ConditionError as exc:
+                self.problems.append(Problem(rel, item, exc.path, str(exc).split(": ", 1)[1]))
+        for program_id in spec.programs:
+            if program_id not in programs:
+                self.problems.append(Problem(rel, item, "programs", f"unknown program {program_id!r}"))
+        for letter_id in spec.letters:
+            if letter_id not in letters:
+                self.problems.append(Problem(rel, item, "letters", f"unknown letter {letter_id!r}"))
+        steps = tuple(self.step(rel, item, index, step) for index, step in enumerate(spec.steps))
+        warnings = tuple(self.text(rel, item, f"warnings[{i}]", w) for i, w in enumerate(spec.warnings))
+        if len(self.problems) > before:
+            return None
+        return CompiledRule(
+            id=spec.id, title=spec.title, why=spec.why, reviewed=spec.reviewed, file=rel,
+            applies=applies, source_ids=tuple(spec.sources), sets=dict(spec.sets), steps=steps,
+            programs=tuple(spec.programs), letters=tuple(spec.letters), warnings=warnings)
+
+    def _collect_fields(self, node: Any) -> None:
+        if isinstance(node, dict):
+            if "field" in node:
+                self.fields_used.add(node["field"])
+            for value in node.values():
+                self._collect_fields(value)
+        elif isinstance(node, list):
+            for value in node:
+                self._collect_fields(value)
+
+    def step(self, rel, item, index, spec: schema.StepSpec) -> CompiledStep:
+        where = f"steps.{spec.id}"
+        self.sources(rel, item, spec.sources, f"{where}.sources")
+        text = lambda name, value: self.text(rel, item, f"{where}.{name}", value)  # noqa: E731
+        contacts = tuple(
+            CompiledContact(text(f"contacts[{i}].name", c.name),
+                            text(f"contacts[{i}].phone", c.phone) if c.phone else None,
+                            text(f"contacts[{i}].url", c.url) if c.url else None)
+            for i, c in enumerate(spec.contacts))
+        documents = tuple(text(f"documents[{i}]", d) for i, d in enumerate(spec.documents))
+        title, detail = text("title", spec.title), text("detail", spec.detail)
+        confirm = text("confirm_with", spec.confirm_with) if spec.confirm_with else None
+        deadline = self.deadline(rel, item, f"{where}.deadline", spec.deadline) if spec.deadline else None
+        texts = [title, detail, *documents]
+        for contact in contacts:
+            texts += [t for t in (contact.name, contact.phone, contact.url) if t]
+        return CompiledStep(id=spec.id, order=spec.order, position=index, title=title,
+                            detail=detail, contacts=contacts, documents=documents,
+                            deadline=deadline, source_ids=tuple(spec.sources),
+                            confirm_with=confirm, texts=tuple(texts))
+
+    def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
+        given = [name for name in ("days", "months", "parameter", "state")
+                 if getattr(spec, name) is not None]
+        if len(given) != 1:
+            self.problems.append(Problem(rel, item, where,
+                                         "give exactly one of days, months, parameter, state"))
+        for name in (spec.parameter, spec.default_parameter):
+            if name is None:
+                continue
+            if name not in self.parameters:
+                self.problems.append(Problem(rel, item, where, f"unknown parameter {name!r}"))
+            elif self.parameters[name].unit not in ("days", "months"):
+                self.problems.append(Problem(rel, item, where,
+                                             f"parameter {name!r} is in {self.parameters[name].unit}, "
+                                             "not days or months"))
+        state_path = None
+        if spec.state is not None:
+            state_path = tuple(spec.state.split("."))
+            if not _model_has_path(schema.StateSpec, state_path):
+                self.problems.append(Problem(rel, item, where, f"states have no field {spec.state!r}"))
+            if spec.default_parameter is None:
+                self.problems.append(Problem(rel, item, where,
+                                             "a state deadline needs default_parameter for states without a number"))
+        title = self.text(rel, item, f"{where}.title", spec.title) if spec.title else None
+        return CompiledDeadline(spec.days, spec.months, spec.parameter, state_path,
+                                spec.default_parameter, title)
+
+    def text(self, rel, item, where, source: str) -> Text:
+        parsed = parse_text(source)
+        for placeholder in parsed.placeholders:
+            message = self._check_placeholder(placeholder)
+            if message:
+                self.problems.append(Problem(rel, item, where, f"{{{placeholder.dotted}}}: {message}"))
+        return parsed
+
+    def _check_placeholder(self, p: Placeholder) -> str | None:
+        if p.root == "answers":
+            if len(p.path) != 1 or p.path[0] not in FACT_TYPES:
+                return "names no answer or derived field"
+            self.fields_used.add(p.path[0])
+            if p.path[0] not in FIELDS or FIELDS[p.path[0]].required is None or FIELDS[p.path[0]].nullable:
+                return None if p.default is not None else "may be empty: add a default like {answers.x|...}"
+            return None
+        if p.root == "state":
+            if not _model_has_path(schema.StateSpec, p.path):
+                return "names no field of the state files"
+            if p.default is None:
+                empty = [code for code, s in self.states.items() if _get_path(s, p.path) in (None, "")]
+                if empty:
+                    return ("is empty for " + ", ".join(sorted(empty)[:8])
+                            + ("…" if len(empty) > 8 else "") + "; add a default like {state.x|...}")
+            return None
+        if p.root == "pump":
+            if not _model_has_path(schema.PumpSpec, p.path):
+                return "names no field of the pump catalogue"
+            return None if p.default is not None else "needs a default (the person may be undecided)"
+        if p.root == "param":
+            name = ".".join(p.path)
+            if name not in self.parameters:
+                return "unknown parameter"
+            if self.parameters[name].unit == "table":
+                return "a table parameter cannot be printed"
+            return None
+        if p.root == "fpl_percent" and not p.path:
+            return None if p.default is not None else "needs a default (income may not be given)"
+        return "unknown placeholder; use answers., state., pump., param. or fpl_percent"
+
+
+def _model_has_path(model: type[BaseModel], path: tuple[str, ...]) -> bool:
+    current: Any = model
+    for key in path:
+        fields = getattr(current, "model_fields", None)
+        if not fields or key not in fields:
+            return False
+        annotation = fields[key].annotation
+        nested = [a for a in getattr(annotation, "__args__", (annotation,))
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        current = nested[0] if nested else annotation
+    return not (isinstance(current, type) and issubclass(current, BaseModel))
+
+
+def _get_path(obj: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        obj = getattr(obj, key, None)
+    return obj
+
+
+@functools.lru_cache(maxsize=1)
+def default_rulebook() -> RuleBook:
+    """The rules in the project's own rules/ folder, loaded once per process."""
+    return load_rulebook(DEFAULT_RULES_DIR)
+
+
+def load_cases(root: str | Path) -> list[tuple[str, schema.RuleCase]]:
+    """The YAML test cases beside the rules: (file, case) pairs; invalid files raise RulesInvalid."""
+    root = Path(root)
+    problems: list[Problem] = []
+    cases: list[tuple[str, schema.RuleCase]] = []
+    for path in _files(root, "tests/*.yaml"):
+        rel = _rel(path, root)
+        parsed = _validate(schema.CasesFile, _read_yaml(path, root, problems), rel, problems)
+        for case in (parsed.cases if parsed else ()):
+            cases.append((rel, case))
+    if problems:
+        raise RulesInvalid(problems)
+    return cases

@@ -1,0 +1,82 @@
+"""The plan: the engine's output contract (serialised with `plan.model_dump(mode="json")`)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict
+
+Eligible = Union[bool, Literal["maybe"]]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Out):
+    id: str
+    title: str
+    url: str
+    checked: date
+    verified: bool
+
+
+class Contact(_Out):
+    name: str
+    phone: str | None = None
+    url: str | None = None
+
+
+class Step(_Out):
+    id: str
+    rule_id: str
+    title: str
+    detail: str
+    why: str
+    sources: list[Source]
+    deadline: date | None = None
+    contacts: list[Contact] = []
+    documents: list[str] = []
+    confirm: str | None = None      # set when the step rests on a fact not yet verified
+
+
+class Program(_Out):
+    id: str
+    name: str
+    sponsor: str
+    kind: Literal["free_device", "discount", "payment_plan", "copay_card", "insulin_cap",
+                  "charity", "public_program"]
+    covers: list[str]
+    eligible: Eligible
+    reason: str
+    how_to_apply: str
+    contact: Contact | None = None
+    sources: list[Source]
+    verified: bool
+
+
+class Letter(_Out):
+    id: str
+    title: str
+    why: str
+
+
+class Deadline(_Out):
+    id: str
+    title: str
+    date: date
+    source: Source
+
+
+class Plan(_Out):
+    rules_version: str
+    reviewed: date
+    as_of: date
+    fpl_percent: float | None
+    coverage_route: Literal["dme", "pharmacy", "both", "none"]
+    steps: list[Step]
+    programs: list[Program]
+    letters: list[Letter]
+    deadlines: list[Deadline]
+    warnings: list[str]
+    trace: list[str]            # ids of the rules that fired, in order

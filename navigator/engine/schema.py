@@ -1,0 +1,281 @@
+"""The shapes of the rule files, checked by pydantic when the rules load.
+
+Every model forbids unknown keys: a misplaced or misspelt key is an error, never ignored.
+Conditions, deadlines and placeholders are checked by the loader, which knows the fields.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+Identifier = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)
+DottedName = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=120)
+Number = Union[StrictInt, float]
+YesNoUnknown = Literal["yes", "no", "unknown"]
+ProgramKind = Literal["free_device", "discount", "payment_plan", "copay_card", "insulin_cap",
+                      "charity", "public_program"]
+Coverage = Literal["employer", "marketplace", "individual", "medicare_original",
+                   "medicare_advantage", "medicaid", "chip", "tricare", "va", "ihs", "uninsured"]
+PumpId = Literal["omnipod_5", "omnipod_dash", "tslim_x2", "mobi", "minimed_780g", "ilet", "twiist"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- sources -----------------------------------------------------------------------------
+
+class SourceSpec(Strict):
+    title: str = Field(min_length=3)
+    url: str = Field(pattern=r"^https?://\S+$")
+    checked: date
+    verified: StrictBool
+    note: str | None = None
+
+
+class SourcesFile(Strict):
+    sources: dict[str, SourceSpec]
+
+    @field_validator("sources")
+    @classmethod
+    def _ids(cls, value: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
+        for key in value:
+            if not isinstance(key, str) or not key.replace("_", "a").isalnum() or not key[0].isalpha():
+                raise ValueError(f"source id {key!r} must be lower_snake_case")
+        return value
+
+
+# --- parameters ---------------------------------------------------------------------------
+
+ParameterValue = Union[Number, dict[str, Number]]
+
+
+class ParameterSpec(Strict):
+    label: str
+    unit: Literal["days", "months", "hours", "USD", "USD/month", "USD/year", "percent", "count",
+                  "years", "table"]
+    values: dict[date, ParameterValue] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+    verified: StrictBool
+    note: str | None = None
+
+
+class ParametersFile(Strict):
+    parameters: dict[str, ParameterSpec]
+
+
+# --- states -------------------------------------------------------------------------------
+
+class IncomeLimits(Strict):
+    adults: Number | None = None
+    parents: Number | None = None
+    children: Number | None = None
+    pregnant: Number | None = None
+
+
+class MedicaidInfo(Strict):
+    program_name: str
+    agency: str | None
+    agency_url: str | None
+    phone: str | None
+    expansion: StrictBool
+    expansion_date: date | None
+    income_limits_pct_fpl: IncomeLimits
+
+
+class ChipInfo(Strict):
+    program_name: str | None
+
+
+class FairHearing(Strict):
+    days: StrictInt | None
+    counted_from: str | None
+    managed_care_appeal_first: YesNoUnknown
+    mco_appeal_days: StrictInt | None
+    hearing_after_mco_days: StrictInt | None
+
+
+class InsulinCap(Strict):
+    law: StrictBool
+    amount: str | None
+    devices: str | None = None
+
+
+class Regulator(Strict):
+    name: str | None
+    url: str | None
+    phone: str | None = None
+
+
+class Ship(Strict):
+    name: str | None
+
+
+class StateSpec(Strict):
+    code: str = Field(pattern=r"^[A-Z]{2}$")
+    name: str
+    checked: date
+    medicaid: MedicaidInfo
+    chip: ChipInfo
+    fair_hearing: FairHearing
+    insulin_copay_cap: InsulinCap
+    copay_accumulator_ban: YesNoUnknown
+    insurance_regulator: Regulator
+    ship: Ship
+    sources: list[str] = Field(min_length=1)
+    unverified: list[str] = []
+    notes: str | None = None
+
+
+# --- programs and pumps ---------------------------------------------------------------------
+
+class Eligibility(Strict):
+    coverage_allowed: list[Coverage] | None = None
+    coverage_excluded: list[Coverage] = []
+    income_limit_pct_fpl: Number | None = None
+    pumps: list[PumpId] | None = None
+    channel: Literal["dme", "pharmacy"] | None = None
+    residency: str | None = None
+    age_min: StrictInt | None = None
+    age_max: StrictInt | None = None
+    diabetes_types: list[Literal["type1", "type2", "other"]] | None = None
+    terms_published: StrictBool = True
+
+
+class HowToApply(Strict):
+    text: str
+    phone: str | None = None
+    url: str | None = None
+
+
+class ProgramSpec(Strict):
+    id: str = Identifier
+    name: str
+    sponsor: str
+    kind: ProgramKind
+    covers: list[Literal["pump", "supplies", "insulin", "cgm"]] = Field(min_length=1)
+    eligibility: Eligibility
+    how_to_apply: HowToApply
+    sources: list[str] = Field(min_length=1)
+    verified: StrictBool
+    checked: date
+    note: str | None = None
+
+
+class ProgramsFile(Strict):
+    programs: list[ProgramSpec]
+
+
+class PumpSpec(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: PumpId
+    name: str
+    maker: str
+    status: str | None = None
+    tubed: StrictBool
+    channel: Literal["dme", "pharmacy"]
+    medicare_route: Literal["part_b_dme", "part_d", "unknown"]
+    reservoir_units: StrictInt | None = None
+    water: str | None = None
+    phone_control: StrictBool | None = None
+    compatible_cgms: list[str] = []
+    aid_targets: str | None = None
+    min_age_years: Number | None = None
+    diabetes_types: list[Literal["type1", "type2", "other"]] = []
+    codes: list[str] = []
+    sources: list[str] = Field(min_length=1)
+    unverified: list[str] = []
+    notes: str | None = None
+
+
+class PumpsFile(Strict):
+    pumps: list[PumpSpec]
+
+
+class LetterSpec(Strict):
+    id: str = Identifier
+    title: str
+    description: str | None = None
+
+
+class LettersFile(Strict):
+    letters: list[LetterSpec]
+
+
+# --- rules --------------------------------------------------------------------------------
+
+class ContactSpec(Strict):
+    name: str
+    phone: str | None = None
+    url: str | None = None
+
+
+class DeadlineSpec(Strict):
+    from_: Literal["denial_date"] = Field(alias="from")
+    days: StrictInt | None = None
+    months: StrictInt | None = None
+    parameter: str | None = None
+    state: str | None = None
+    default_parameter: str | None = None
+    title: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class StepSpec(Strict):
+    id: str = Identifier
+    order: StrictInt
+    title: str
+    detail: str
+    contacts: list[ContactSpec] = []
+    documents: list[str] = []
+    deadline: DeadlineSpec | None = None
+    sources: list[str] = []
+    confirm_with: str | None = None
+
+
+class RuleSpec(Strict):
+    id: str = Identifier
+    title: str
+    reviewed: date
+    when: dict[str, Any] | None = None
+    why: str
+    sources: list[str] = Field(min_length=1)
+    sets: dict[Literal["coverage_route"], Literal["dme", "pharmacy", "both", "none"]] = {}
+    steps: list[StepSpec] = []
+    programs: list[str] = []
+    letters: list[str] = []
+    warnings: list[str] = []
+
+
+class RulesFile(Strict):
+    rules: list[RuleSpec]
+
+
+# --- test cases ---------------------------------------------------------------------------
+
+class CaseExpect(Strict):
+    coverage_route: Literal["dme", "pharmacy", "both", "none"] | None = None
+    steps: list[str] = []
+    steps_absent: list[str] = []
+    programs: dict[str, Union[StrictBool, Literal["maybe"]]] = {}
+    programs_absent: list[str] = []
+    letters: list[str] = []
+    letters_absent: list[str] = []
+    deadlines: dict[str, date] = {}
+    fpl_percent: Number | None = None
+    warnings: StrictInt | None = None
+    errors: list[str] = []
+
+
+class RuleCase(Strict):
+    name: str
+    as_of: date = date(2026, 11, 23)
+    answers: dict[str, Any]
+    expect: CaseExpect
+
+
+class CasesFile(Strict):
+    cases: list[RuleCase]
