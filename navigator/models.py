@@ -27,7 +27,10 @@ class Case(SQLModel, table=True):
     public_id: str = Field(default_factory=new_public_id, max_length=32, unique=True, index=True)
     # Only a hash of the private resume token is kept; the token itself is shown once.
     resume_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    # Answers so far (partial while the questionnaire is in progress).
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Letter details (names, member ID, prescriber...), entered once for all letters; optional.
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     as_of: date | None = Field(default=None)
     rules_version: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)

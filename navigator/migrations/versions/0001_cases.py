@@ -20,6 +20,7 @@ def upgrade() -> None:
         sa.Column("public_id", sa.String(length=32), nullable=False),
         sa.Column("resume_token_hash", sa.String(length=64), nullable=True),
         sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=True),
         sa.Column("rules_version", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

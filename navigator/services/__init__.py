@@ -1,0 +1,1 @@
+"""Plain Python services: they take a database session and data, and know nothing of Flask."""

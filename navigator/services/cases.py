@@ -1,0 +1,84 @@
+"""Cases: a person's saved answers, resumable by a private link.
+
+The resume token is shown once and only its SHA-256 hash is stored, so a database leak does
+not leak working links. Lookups compare hashes in the database index; the token itself has
+256 bits of entropy, so it cannot be guessed or enumerated.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlmodel import Session, delete, select
+
+from navigator.models import Case, utcnow
+
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_case(session: Session, answers: dict[str, Any] | None = None) -> Case:
+    case = Case(answers=dict(answers or {}))
+    session.add(case)
+    session.commit()
+    return case
+
+
+def get_case(session: Session, public_id: str | None) -> Case | None:
+    if not public_id or len(public_id) != 32:
+        return None
+    return session.exec(select(Case).where(Case.public_id == public_id)).first()
+
+
+def save_answers(session: Session, case: Case, answers: dict[str, Any]) -> Case:
+    case.answers = dict(answers)
+    case.updated_at = utcnow()
+    session.add(case)
+    session.commit()
+    return case
+
+
+def save_details(session: Session, case: Case, details: dict[str, Any]) -> Case:
+    case.details = dict(details)
+    case.updated_at = utcnow()
+    session.add(case)
+    session.commit()
+    return case
+
+
+def issue_resume_token(session: Session, case: Case) -> str:
+    """A new private resume token for the case (any earlier link stops working)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    case.resume_token_hash = hash_token(token)
+    case.updated_at = utcnow()
+    session.add(case)
+    session.commit()
+    return token
+
+
+def find_by_token(session: Session, token: str) -> Case | None:
+    if not token or len(token) > 100:
+        return None
+    return session.exec(select(Case).where(Case.resume_token_hash == hash_token(token))).first()
+
+
+def delete_case(session: Session, case: Case) -> None:
+    session.delete(case)
+    session.commit()
+
+
+def purge_older_than(session: Session, days: int, now: datetime | None = None) -> int:
+    """Delete anonymous cases not updated for `days` days; returns how many went."""
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    result = session.exec(delete(Case).where(Case.updated_at < cutoff))
+    session.commit()
+    return result.rowcount or 0
+
+
+def as_of_for(case: Case) -> date:
+    return case.as_of or date.today()
