@@ -85,7 +85,7 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
     facts = dict(answers)
     facts.update(
         denial_date=denial_day,
-        pump_channel=pump.channel if pump else "unknown",
+        pump_channel=(pump.channel if pump else None) or "unknown",
         pump_tubed=pump.tubed if pump else None,
         medicare_route=pump.medicare_route if pump else "unknown",
         fpl_percent=percent,

@@ -174,8 +174,8 @@ class PumpSpec(Strict):
     name: str
     maker: str
     status: str | None = None
-    tubed: StrictBool
-    channel: Literal["dme", "pharmacy"]
+    tubed: StrictBool | None          # null: the maker does not say
+    channel: Literal["dme", "pharmacy"] | None   # null: no usual channel found
     medicare_route: Literal["part_b_dme", "part_d", "unknown"]
     reservoir_units: StrictInt | None = None
     water: str | None = None
