@@ -29,6 +29,7 @@ class Config:
     RETENTION_DAYS = 30
     REDIS_URL = ""
     LOG_LEVEL = "INFO"
+    API_RATE_LIMIT = "120 per minute"
     MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -86,6 +87,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "RETENTION_DAYS": int,
     "REDIS_URL": str,
     "LOG_LEVEL": str,
+    "API_RATE_LIMIT": str,
 }
 
 

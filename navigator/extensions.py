@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 babel = Babel()
+# No default limit: each sensitive route (API, login, resume links) sets its own.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 SUPPORTED_LOCALES = ("en", "es")
 
@@ -18,3 +22,7 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # In memory for one process; REDIS_URL shares the counts between app processes.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)

@@ -99,3 +99,27 @@ def test_database_unreachable_gives_503_page_and_health(caplog):
     assert health.status_code == 503
     assert health.get_json() == {**health.get_json(), "app": "ok", "database": "unavailable"}
     assert "nobody" not in caplog.text  # the URL (and its credentials) never reach the log
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/healthz", "/no-such-page"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "'unsafe-inline'" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert "Strict-Transport-Security" not in headers
+
+
+def test_hsts_only_over_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_api_is_rate_limited(db_url):
+    app = create_app({"DATABASE_URL": db_url, "API_RATE_LIMIT": "3 per minute"})
+    client = app.test_client()
+    codes = [client.get("/api/v1/rules").status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+    assert client.get("/api/v1/rules").get_json()["status"] == 429

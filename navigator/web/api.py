@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from navigator import rulebook
 from navigator.engine import evaluate, validate_answers
-from navigator.extensions import csrf
+from navigator.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # JSON only: a cross-site HTML form cannot send application/json
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
 
 def _json_body():
