@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'navigator.db'}"
 # The development key is public (it is in this file), so production refuses it.
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # nosec B105: public by design; production refuses it
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -30,6 +30,7 @@ class Config:
     REDIS_URL = ""
     LOG_LEVEL = "INFO"
     API_RATE_LIMIT = "120 per minute"
+    RULES_RELOAD_SECONDS = 30   # 0 turns the check for edited rule files off
     MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -50,7 +51,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production-use"
+    SECRET_KEY = "testing-secret-key-not-for-production-use"  # nosec B105: tests only
     WTF_CSRF_ENABLED = False
 
 
@@ -88,6 +89,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "REDIS_URL": str,
     "LOG_LEVEL": str,
     "API_RATE_LIMIT": str,
+    "RULES_RELOAD_SECONDS": int,
 }
 
 

@@ -2,6 +2,7 @@
 named), kept on the app, and reloadable without losing the last good rules."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -24,6 +25,19 @@ def load_cached(rules_dir: str) -> RuleBook:
 
 def init_app(app: Flask) -> None:
     app.extensions["rulebook"] = load_cached(app.config["RULES_DIR"])
+    app.extensions["rulebook_checked_at"] = time.monotonic()
+    if app.config.get("RULES_RELOAD_SECONDS"):
+        app.before_request(lambda: _reload_if_due(app))
+
+
+def _reload_if_due(app: Flask) -> None:
+    """Pick up edited rule files without a restart, at most once per RULES_RELOAD_SECONDS."""
+    now = time.monotonic()
+    if now - app.extensions["rulebook_checked_at"] < app.config["RULES_RELOAD_SECONDS"]:
+        return
+    app.extensions["rulebook_checked_at"] = now
+    if rules_version(Path(app.config["RULES_DIR"])) != app.extensions["rulebook"].version:
+        reload(app)
 
 
 def current() -> RuleBook:
