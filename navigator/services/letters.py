@@ -1,0 +1,415 @@
+"""Letters: the plan's letters filled in from the answers and the letter details. No Flask.
+
+One Jinja template per letter (templates/letters/<id>.html) renders an <article>; a document shell
+wraps one or several articles for the PDF. Anything not known prints as a highlighted blank such
+as "[Member ID]", never a guess. Each letter ends with the sources it relies on: the sources of
+the plan rules that call it plus the letter's own (LETTER_SOURCES), all by id from rules/sources.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any, Iterable
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from navigator.config import PROJECT_ROOT
+from navigator.engine.answers import MEDICARE, PRIVATE, FieldError
+from navigator.engine.loader import RuleBook
+from navigator.engine.plan import Plan, Source
+from navigator.services.pdf import STATIC_DIR, render_pdf
+from navigator.textformat import us_date, usd
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+LETTER_CSS = STATIC_DIR / "css" / "letter.css"
+AUTHOR = "Pump Access Navigator"
+EPSDT_AGE_LIMIT = 21
+
+
+# --- details ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DetailSpec:
+    name: str
+    label: str
+    max_length: int
+    multiline: bool = False
+    hint: str = ""
+
+
+DETAIL_FIELDS: dict[str, DetailSpec] = {spec.name: spec for spec in (
+    DetailSpec("patient_name", "Patient's full name", 100),
+    DetailSpec("date_of_birth", "Date of birth", 10, hint="YYYY-MM-DD, a real date in the past"),
+    DetailSpec("member_id", "Member ID", 40),
+    DetailSpec("group_number", "Group number", 40),
+    DetailSpec("insurer_name", "Insurer or plan name", 120),
+    DetailSpec("insurer_address", "Insurer or plan address", 300, multiline=True),
+    DetailSpec("claim_number", "Claim or reference number", 40),
+    DetailSpec("prescriber_name", "Prescriber's name", 100),
+    DetailSpec("prescriber_npi", "Prescriber's NPI", 10, hint="10 digits"),
+    DetailSpec("practice_address", "Practice address", 300, multiline=True),
+    DetailSpec("practice_phone", "Practice phone", 30,
+               hint="digits, spaces and + ( ) - . only"),
+    DetailSpec("denial_reason", "Reason given for the denial", 2000, multiline=True),
+)}
+PHONE_PATTERN = re.compile(r"^[0-9 +().\-]{7,30}$|^[0-9 +().\-]{7,22} ?(ext\.?|x) ?[0-9]{1,6}$",
+                           re.IGNORECASE)
+
+
+def validate_details(raw: Any, today: date | None = None
+                     ) -> tuple[dict[str, str] | None, list[FieldError]]:
+    """Check letter details: (clean details, []) or (None, one error per field).
+
+    Every field is optional; empty values are dropped. Text is kept as typed (it is escaped when
+    printed), except that control characters are refused.
+    """
+    today = today or date.today()
+    if not isinstance(raw, dict):
+        return None, [FieldError("details", "must be a JSON object of letter detail fields")]
+    errors = [FieldError(str(name)[:64], "is not a letter detail field; allowed: "
+                         + ", ".join(DETAIL_FIELDS))
+              for name in raw if name not in DETAIL_FIELDS]
+    clean: dict[str, str] = {}
+    for name, spec in DETAIL_FIELDS.items():
+        value = raw.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors.append(FieldError(name, "must be text"))
+            continue
+        value = value.strip().replace("\r\n", "\n")
+        if not value:
+            continue
+        message = detail_problem(spec, value, today)
+        if message:
+            errors.append(FieldError(name, message))
+        else:
+            clean[name] = value
+    return (None, errors) if errors else (clean, [])
+
+
+def detail_problem(spec: DetailSpec, value: str, today: date) -> str | None:
+    """What is wrong with one non-empty detail value, or None."""
+    if len(value) > spec.max_length:
+        return f"must be at most {spec.max_length} characters (you gave {len(value)})"
+    allowed_controls = "\n\t" if spec.multiline else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed_controls for c in value):
+        return "must not contain control characters" + ("" if spec.multiline else " or line breaks")
+    if spec.name == "prescriber_npi" and not re.fullmatch(r"[0-9]{10}", value):
+        return "must be exactly 10 digits (the National Provider Identifier)"
+    if spec.name == "practice_phone" and not PHONE_PATTERN.match(value):
+        return "must be a phone number: digits, spaces and + ( ) - . only, optionally ext. 123"
+    if spec.name == "date_of_birth":
+        return _date_of_birth_problem(value, today)
+    return None
+
+
+def _date_of_birth_problem(value: str, today: date) -> str | None:
+    try:
+        born = date.fromisoformat(value)
+    except ValueError:
+        born = None
+    if born is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return "must be a real date written as YYYY-MM-DD, for example 1990-04-17"
+    if born >= today:
+        return f"must be in the past (before {today.isoformat()})"
+    if born.year < today.year - 125:
+        return "must be within the last 125 years"
+    return None
+
+
+class DetailsView:
+    """Details for templates: each attribute is the escaped value or a highlighted blank."""
+
+    def __init__(self, details: dict[str, str]):
+        self._details = details
+
+    def has(self, name: str) -> bool:
+        return bool(self._details.get(name))
+
+    def plain(self, name: str) -> str:
+        return self._details.get(name, "")
+
+    def __getattr__(self, name: str) -> Markup:
+        if name.startswith("_") or name not in DETAIL_FIELDS:
+            raise AttributeError(name)
+        value = self._details.get(name)
+        if not value:
+            return blank(DETAIL_FIELDS[name].label.replace("'s", "’s"))
+        if name == "date_of_birth":
+            return escape(us_date(value))
+        text = escape(value)
+        if DETAIL_FIELDS[name].multiline:
+            text = Markup("<br>").join(escape(line) for line in value.split("\n"))
+        return text
+
+
+def blank(label: str) -> Markup:
+    """A visible gap the reader must fill in: never a guessed value."""
+    return Markup('<mark class="blank">[{}]</mark>').format(label)
+
+
+# --- what the letters say about the payer, the device and the codes -------------------------
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str | None            # None when the pump is undecided
+    maker: str | None
+    tubed: bool | None
+    route: str                  # part_b_dme | part_d | dme | pharmacy | unknown
+    codes: tuple[Code, ...]
+    billing_note: str
+
+
+def device_for(answers: dict, book: RuleBook, on: date) -> Device:
+    pump = book.pumps.get(answers["pump_wanted"])
+    coverage = answers["coverage"]
+    if pump is None:
+        return Device(None, None, None, "unknown", (),
+                      "The prescriber names the pump; the codes follow from the device chosen.")
+    if coverage in MEDICARE:
+        route = pump.medicare_route
+    else:
+        route = pump.channel
+    codes = tuple(_codes(route, coverage, on))
+    return Device(pump.name, pump.maker, pump.tubed, route, codes, _billing_note(route, coverage))
+
+
+def _codes(route: str, coverage: str, on: date) -> Iterable[Code]:
+    """HCPCS codes valid for this payer and date (Policy Article A52507 for Medicare)."""
+    if route not in ("part_b_dme", "dme"):
+        return  # pharmacy / Part D: billed by NDC, never with these HCPCS codes
+    yield Code("E0784", "External ambulatory insulin pump")
+    yield Code("A4224", "Weekly supplies for the pump: infusion sets, cannulas, needles, dressings")
+    yield Code("A4225", "Syringe-type reservoir (cartridge) for the pump")
+    if coverage == "medicare_original" and route == "part_b_dme":
+        # Insulin used in a Part B pump is billed to Part B (JK/JL modifiers for 1 or 3 months).
+        yield Code("J1817", "Insulin used in the pump (modifier JK for 1 month, JL for 3 months)")
+    # K0553/K0554 ended on January 1, 2023 and A4230/A4231/A4232 are never billed to the DME MAC
+    # (A4224 includes them), so none of them is ever printed for Medicare.
+
+
+def _billing_note(route: str, coverage: str) -> str:
+    if route == "part_d":
+        return ("Omnipod is not a Part B pump: it is covered, if at all, under the Part D drug plan "
+                "and billed by the pharmacy with its National Drug Code (NDC), not with HCPCS codes.")
+    if route == "pharmacy":
+        return ("This pump is billed on the pharmacy benefit with its National Drug Code (NDC); "
+                "the pharmacy supplies the NDC.")
+    if route == "part_b_dme":
+        return ("Billed to Medicare Part B as durable medical equipment by a Medicare-enrolled "
+                "supplier; the supplier adds the KX modifier when the coverage criteria are met.")
+    if route == "dme":
+        return "Billed on the medical (durable medical equipment) benefit by an in-network supplier."
+    return "The supplier confirms how this pump is billed."
+
+
+def payer_wording(answers: dict, book: RuleBook) -> str:
+    """How the letters name the payer: plain words, from the coverage and the state's data."""
+    coverage = answers["coverage"]
+    state = book.states[answers["state"]]
+    if coverage == "medicare_original":
+        return "Original Medicare (Part B)"
+    if coverage == "medicare_advantage":
+        return "Medicare Advantage plan"
+    if coverage == "medicaid":
+        return state.medicaid.program_name
+    if coverage == "chip":
+        return state.chip.program_name or f"{state.name} CHIP"
+    return {
+        "employer": "employer health plan",
+        "marketplace": "Marketplace health plan",
+        "individual": "individual health plan",
+        "tricare": "TRICARE",
+        "va": "VA health care",
+        "ihs": "Indian Health Service",
+        "uninsured": "assistance program",
+    }[coverage]
+
+
+def icd10_family(diabetes_type: str) -> str:
+    return {"type1": "E10.x", "type2": "E11.x"}.get(diabetes_type, "E08–E13")
+
+
+# Sources a letter relies on beyond the plan rules that call it (ids in rules/sources).
+LETTER_SOURCES: dict[str, tuple[str, ...]] = {
+    "medical_necessity": (),
+    "medical_necessity:medicare": ("cms_lcd_l33794", "cms_article_a52507"),
+    "medicare_redetermination": ("cfr_42_405_942", "cms_lcd_l33794", "cms_article_a52507"),
+    "part_d_coverage_determination": ("cfr_42_423_582", "hhs_part_d_redetermination_guidance",
+                                      "modernhealthcare_part_d_devices_2018"),
+    "medicare_advantage_reconsideration": ("cfr_42_422_582", "cms_ma_reconsideration"),
+    "medicaid_fair_hearing": ("cfr_42_431_221",),
+    "medicaid_fair_hearing:epsdt": ("epsdt_scribd_1396d_r_5", "ncdhhs_health_check_epsdt",
+                                    "eclkc_epsdt"),
+    "internal_appeal": ("healthcare_gov_internal_appeals", "cfr_45_147_136"),
+    "external_review": ("healthcare_gov_external_review", "cfr_45_147_136"),
+    "prior_authorization": (),
+    "formulary_exception": (),
+    "network_gap_exception": (),
+    "assistance_cover_letter": (),
+}
+
+
+def letter_source_ids(letter_id: str, answers: dict) -> tuple[str, ...]:
+    ids = LETTER_SOURCES.get(letter_id, ())
+    if letter_id == "medical_necessity" and answers["coverage"] in MEDICARE:
+        ids += LETTER_SOURCES["medical_necessity:medicare"]
+    if letter_id == "medicaid_fair_hearing" and answers["age"] < EPSDT_AGE_LIMIT:
+        ids += LETTER_SOURCES["medicaid_fair_hearing:epsdt"]
+    return ids
+
+
+def sources_for(letter_id: str, answers: dict, plan: Plan, book: RuleBook) -> list[Source]:
+    """The plan's sources for the rules that call this letter, then the letter's own."""
+    calling = set(calling_rule_ids(letter_id, plan, book))
+    found: dict[str, Source] = {}
+    for step in plan.steps:
+        if step.rule_id in calling:
+            for source in step.sources:
+                found.setdefault(source.id, source)
+    rules = {rule.id: rule for rule in book.rules}
+    extra_ids = [sid for rid in calling for sid in rules[rid].source_ids]
+    extra_ids += letter_source_ids(letter_id, answers)
+    for source_id in extra_ids:
+        if source_id not in found:
+            spec = book.sources[source_id]
+            found[source_id] = Source(id=source_id, title=spec.title, url=spec.url,
+                                      checked=spec.checked, verified=spec.verified)
+    return list(found.values())
+
+
+def calling_rule_ids(letter_id: str, plan: Plan, book: RuleBook) -> list[str]:
+    fired = set(plan.trace)
+    return [rule.id for rule in book.rules if rule.id in fired and letter_id in rule.letters]
+
+
+def deadlines_for(letter_id: str, plan: Plan, book: RuleBook) -> list:
+    """The plan's deadlines that come from the rules calling this letter, earliest first."""
+    calling = set(calling_rule_ids(letter_id, plan, book))
+    step_rule = {step.id: step.rule_id for step in plan.steps}
+    return [d for d in plan.deadlines if step_rule.get(d.id) in calling]
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+class UnknownLetter(LookupError):
+    """The letter id is not in the catalogue, or the plan does not call for it."""
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """Letters' own Jinja environment (autoescaped), independent of Flask."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
+                      trim_blocks=True, lstrip_blocks=True)
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters["us_date"] = us_date
+    env.filters["usd"] = usd
+    env.globals["blank"] = blank
+    return env
+
+
+@lru_cache(maxsize=1)
+def letter_css() -> str:
+    return LETTER_CSS.read_text(encoding="utf-8")
+
+
+def catalogue(book: RuleBook) -> list[tuple[str, str]]:
+    """(id, title) of every letter the rules know."""
+    return [(letter.id, letter.title) for letter in book.letters.values()]
+
+
+def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
+                   book: RuleBook) -> dict[str, Any]:
+    letter = next((item for item in plan.letters if item.id == letter_id), None)
+    if letter is None:
+        raise UnknownLetter(letter_id)
+    state = book.states[answers["state"]]
+    coverage = answers["coverage"]
+    return {
+        "letter": letter,
+        "answers": answers,
+        "d": DetailsView(details),
+        "plan": plan,
+        "state": state,
+        "coverage": coverage,
+        "is_medicare": coverage in MEDICARE,
+        "is_private": coverage in PRIVATE,
+        "payer": payer_wording(answers, book),
+        "device": device_for(answers, book, plan.as_of),
+        "icd10": icd10_family(answers["diabetes_type"]),
+        "under_21": answers["age"] < EPSDT_AGE_LIMIT,
+        "expedited": answers.get("health_at_risk") is True,
+        "letter_date": plan.as_of,
+        "denial_date": date.fromisoformat(answers["denial_date"])
+        if answers.get("denial_date") else None,
+        "deadlines": deadlines_for(letter_id, plan, book),
+        "sources": sources_for(letter_id, answers, plan, book),
+        "programs": [p for p in plan.programs if p.eligible in (True, "maybe")],
+    }
+
+
+def render_letter(letter_id: str, answers: dict, details: dict, plan: Plan,
+                  book: RuleBook) -> Markup:
+    """One letter as an <article> (HTML, every typed value escaped)."""
+    context = letter_context(letter_id, answers, details, plan, book)
+    template = environment().get_template(f"letters/{letter_id}.html")
+    return Markup(template.render(context))
+
+
+def render_document(articles: list[Markup], title: str) -> str:
+    """A complete HTML document (for the PDF) holding one or more letters, each on new pages."""
+    template = environment().get_template("letters/_document.html")
+    return template.render(articles=articles, title=title, css=Markup(letter_css()))
+
+
+def letter_ids_in_plan(plan: Plan) -> list[str]:
+    return [letter.id for letter in plan.letters]
+
+
+def letter_pdf(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook) -> bytes:
+    article = render_letter(letter_id, answers, details, plan, book)
+    title = document_title([letter_id], details, book)
+    return render_pdf(render_document([article], title), title=title, author=AUTHOR)
+
+
+def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
+               book: RuleBook) -> bytes:
+    """Several letters in one PDF, each starting on a new page, in the plan's order."""
+    wanted = set(letter_ids)
+    ordered = [lid for lid in letter_ids_in_plan(plan) if lid in wanted]
+    missing = wanted - set(ordered)
+    if missing or not ordered:
+        raise UnknownLetter(", ".join(sorted(missing)) or "no letter chosen")
+    articles = [render_letter(lid, answers, details, plan, book) for lid in ordered]
+    title = document_title(ordered, details, book)
+    return render_pdf(render_document(articles, title), title=title, author=AUTHOR)
+
+
+def document_title(letter_ids: list[str], details: dict, book: RuleBook) -> str:
+    name = details.get("patient_name")
+    head = (book.letters[letter_ids[0]].title if len(letter_ids) == 1
+            else f"Letter packet ({len(letter_ids)} letters)")
+    return f"{head} — {name}" if name else head
+
+
+def pdf_filename(letter_id: str, on: date) -> str:
+    """Safe ASCII file name, e.g. letter-medical-necessity-2026-11-23.pdf."""
+    slug = re.sub(r"[^a-z0-9]+", "-", letter_id.lower()).strip("-") or "letter"
+    return f"letter-{slug}-{on.isoformat()}.pdf"
+
+
+def packet_filename(on: date) -> str:
+    return f"letters-{on.isoformat()}.pdf"

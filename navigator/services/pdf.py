@@ -1,0 +1,55 @@
+"""HTML to tagged PDF through WeasyPrint, shared by the letters and the plan PDF. No Flask.
+
+Nothing is fetched from the network or from disk except files inside the app's own static
+folder: the HTML holds text people typed, so a stray URL must never become a request.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse, url_is_absolute
+
+STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
+# Relative URLs in a document resolve against the static folder.
+BASE_URL = STATIC_DIR.as_uri() + "/"
+
+
+class RefusedURL(ValueError):
+    """A document asked for a resource outside the static folder."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files under STATIC_DIR; refuses every other URL (http, https, data, other files)."""
+
+    def fetch(self, url, headers=None):
+        path = static_path(url)
+        if path is None:
+            raise RefusedURL(f"refused to fetch {url[:200]!r}: only the app's static files load")
+        return URLFetcherResponse(path.as_uri(), path.read_bytes())
+
+
+def static_path(url: str) -> Path | None:
+    """The file a file:// URL names, when it exists inside the static folder; else None."""
+    if not url_is_absolute(url) or not url.lower().startswith("file:"):
+        return None
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        return None
+    return path
+
+
+def render_pdf(html: str, title: str, author: str) -> bytes:
+    """A tagged (PDF/UA-1) PDF with embedded fonts, carrying the given title and author.
+
+    Page size (US Letter) and page numbers come from the document's own @page CSS.
+    """
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    document.metadata.title = title
+    document.metadata.authors = [author]
+    return document.write_pdf(pdf_variant="pdf/ua-1")
