@@ -13,7 +13,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'navigator.db'}"
 # The development key is public (it is in this file), so production refuses it.
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # nosec B105: public by design; production refuses it
+# Public by design (bandit B105 is expected): production refuses this key.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # nosec B105
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -51,7 +52,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production-use"  # nosec B105: tests only
+    SECRET_KEY = "testing-secret-key-not-for-production-use"  # nosec B105
     WTF_CSRF_ENABLED = False
 
 

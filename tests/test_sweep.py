@@ -3,11 +3,12 @@ Plus property tests: any valid answers give a valid plan; any invalid answers gi
 from datetime import date, timedelta
 from itertools import product
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from navigator.engine import FIELDS, evaluate, validate_answers
 from navigator.engine.answers import COVERAGES, FEDERAL_COVERAGES, PUMPS, STATES
+from navigator.engine.loader import default_rulebook
 from navigator.engine.plan import Plan
 
 AS_OF = date(2026, 11, 23)
@@ -78,9 +79,10 @@ def valid_answers(draw):
     return data
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None)
 @given(valid_answers())
-def test_any_valid_answers_give_a_valid_plan(book, raw):
+def test_any_valid_answers_give_a_valid_plan(raw):
+    book = default_rulebook()
     answers, errors = validate_answers(raw, AS_OF)
     assert errors == []
     plan = evaluate(answers, AS_OF, book)
@@ -93,9 +95,10 @@ hostile = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.f
                     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None)
 @given(valid_answers(), st.sampled_from(sorted(FIELDS) + ["not_a_field"]), hostile)
-def test_any_invalid_answers_give_field_errors_not_exceptions(book, raw, field, value):
+def test_any_invalid_answers_give_field_errors_not_exceptions(raw, field, value):
+    book = default_rulebook()
     raw = {**raw, field: value}
     answers, errors = validate_answers(raw, AS_OF)
     if errors:
