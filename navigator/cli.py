@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from navigator.engine import AnswersInvalid, RulesInvalid, evaluate, load_rulebook, validate_answers
 from navigator.engine.casecheck import run_cases
@@ -117,6 +117,61 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> N
     click.echo(json.dumps(data if batch else data[0], indent=2, ensure_ascii=False))
 
 
+@click.command("letter")
+@click.argument("letter_id", required=False)
+@click.option("--list", "list_letters", is_flag=True, help="Print every letter id and its title.")
+@click.option("--answers", "answers_file", type=click.File("r"), help="Answers JSON file.")
+@click.option("--details", "details_file", type=click.File("r"),
+              help="Letter details JSON file (optional fields; see docs).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the PDF.")
+@click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Plan and letter date (default: today).")
+@rules_option
+def letter_command(letter_id, list_letters, answers_file, details_file, out_path, as_of,
+                   rules) -> None:
+    """Render one letter the plan calls for as a PDF (no app or database needed)."""
+    from navigator.services import letters as letter_service
+
+    book = _load_book(rules)
+    known = [lid for lid, _title in letter_service.catalogue(book)]
+    if list_letters:
+        for lid, title in letter_service.catalogue(book):
+            click.echo(f"{lid}\t{title}")
+        return
+    if not letter_id or letter_id not in known:
+        click.echo(f"error: letter: unknown letter id {letter_id!r}; allowed: {', '.join(known)}",
+                   err=True)
+        sys.exit(2)
+    if answers_file is None or out_path is None:
+        click.echo("error: --answers and --out are required to render a letter", err=True)
+        sys.exit(2)
+    raw_answers = _read_json(answers_file, "answers")
+    raw_details = _read_json(details_file, "details") if details_file else {}
+    answers, problems = validate_answers(raw_answers, as_of)
+    details, detail_problems = letter_service.validate_details(raw_details, as_of)
+    problems = list(problems) + list(detail_problems)
+    if problems:
+        click.echo("\n".join(f"error: {p.field}: {p.message}" for p in problems), err=True)
+        sys.exit(2)
+    plan = evaluate(answers, as_of, book)
+    if letter_id not in letter_service.letter_ids_in_plan(plan):
+        called = ", ".join(letter_service.letter_ids_in_plan(plan)) or "none"
+        click.echo(f"error: letter: the plan for these answers does not call for {letter_id}; "
+                   f"it calls for: {called}", err=True)
+        sys.exit(2)
+    Path(out_path).write_bytes(letter_service.letter_pdf(letter_id, answers, details, plan, book))
+    click.echo(out_path)
+
+
+def _read_json(handle, what: str):
+    try:
+        return json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        click.echo(f"error: {what}: not valid JSON ({exc})", err=True)
+        sys.exit(2)
+
+
 @click.group("db")
 def db_group() -> None:
     """Database migrations."""
@@ -136,6 +191,25 @@ def db_upgrade(revision: str) -> None:
 
 def register_commands(app: Flask) -> None:
     """Commands that need the app (database, sessions) are added by their areas."""
+    app.cli.add_command(purge_command)
+
+
+@click.command("purge")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Age in days (default: RETENTION_DAYS, 30 unless set).")
+@with_appcontext
+def purge_command(days: int | None) -> None:
+    """Delete anonymous cases not updated for RETENTION_DAYS days."""
+    from flask import current_app
+    from sqlmodel import Session
+
+    from navigator import db
+    from navigator.services.cases import purge_older_than
+
+    days = days or int(current_app.config["RETENTION_DAYS"])
+    with Session(db.engine()) as session:
+        removed = purge_older_than(session, days)
+    click.echo(f"removed {removed} case(s) not updated for {days} days")
 
 
 def _create_app():
@@ -144,7 +218,7 @@ def _create_app():
 
 
 main = FlaskGroup(create_app=_create_app, help="Pump Access Navigator.")
-for command in (rules_group, plan_command, db_group):
+for command in (rules_group, plan_command, letter_command, db_group):
     main.add_command(command)
 
 

@@ -94,13 +94,13 @@ def validate_details(raw: Any, today: date | None = None
 
 def detail_problem(spec: DetailSpec, value: str, today: date) -> str | None:
     """What is wrong with one non-empty detail value, or None."""
+    if spec.name == "prescriber_npi" and not re.fullmatch(r"[0-9]{10}", value):
+        return "must be exactly 10 digits (the National Provider Identifier)"
     if len(value) > spec.max_length:
         return f"must be at most {spec.max_length} characters (you gave {len(value)})"
     allowed_controls = "\n\t" if spec.multiline else ""
     if any(unicodedata.category(c) == "Cc" and c not in allowed_controls for c in value):
         return "must not contain control characters" + ("" if spec.multiline else " or line breaks")
-    if spec.name == "prescriber_npi" and not re.fullmatch(r"[0-9]{10}", value):
-        return "must be exactly 10 digits (the National Provider Identifier)"
     if spec.name == "practice_phone" and not PHONE_PATTERN.match(value):
         return "must be a phone number: digits, spaces and + ( ) - . only, optionally ext. 123"
     if spec.name == "date_of_birth":
