@@ -1,0 +1,169 @@
+"""WTForms forms built from the questionnaire data: one form class per page.
+
+Every field keeps what the person typed, so a page with an error shows their input again.
+A validated field carries `.answer`: the value in the answers contract's type.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+from wtforms.widgets import DateInput, NumberInput, TextInput
+
+from navigator.engine.answers import FIELDS
+from navigator.questionnaire import Page, Question
+
+UNSAID = "prefer_not"          # the radio value meaning "prefer not to say" / "not sure"
+PREFER_NOT_SUFFIX = "_prefer_not"
+EARLIEST_DENIAL_YEAR = 1990    # the answers contract refuses earlier dates
+
+
+def token_for(value: Any) -> str:
+    """The form value of an answer: booleans as true/false, null as UNSAID."""
+    if value is None:
+        return UNSAID
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class AnswerCheck:
+    """Turns the submitted text into the contract's value, or fails with a message that says
+    what to do and names the field."""
+
+    def __init__(self, question: Question, as_of: date):
+        self.question = question
+        self.as_of = as_of
+
+    def __call__(self, form: FlaskForm, field) -> None:
+        question = self.question
+        raw = (field.data or "").strip() if isinstance(field.data, str) else field.data
+        prefer_not = getattr(form, question.field + PREFER_NOT_SUFFIX, None)
+        if prefer_not is not None and prefer_not.data:
+            field.answer = None
+            return
+        if raw in ("", None):
+            if question.spec.optional:
+                field.answer = None
+                return
+            raise ValidationError(gettext(question.spec.error))
+        if question.kind in ("enum", "bool"):
+            field.answer = self._choice(raw)
+        elif question.kind == "date":
+            field.answer = self._date(raw)
+        else:
+            field.answer = self._number(raw)
+
+    def _choice(self, raw: str) -> Any:
+        if raw == UNSAID and self.question.spec.prefer_not_label:
+            return None
+        for option in self.question.spec.options:
+            if token_for(option.value) == raw:
+                return option.value
+        raise ValidationError(gettext(self.question.spec.error))
+
+    def _number(self, raw: str) -> int | float:
+        spec = FIELDS[self.question.field]
+        label = gettext(spec.label)
+        allowed = gettext("%(label)s must be %(allowed)s", label=label,
+                          allowed=spec.describe().removesuffix(", or null for prefer not to say"))
+        text = raw.replace(",", "").replace(" ", "")
+        if self.question.widget == "money":
+            text = text.removeprefix("$")
+        if not re.fullmatch(r"\d+(\.\d+)?", text):
+            raise ValidationError(allowed)
+        value: int | float = float(text)
+        if spec.kind == "int":
+            if not value.is_integer():
+                raise ValidationError(allowed)
+            value = int(value)
+        if (spec.minimum is not None and value < spec.minimum) or (
+                spec.maximum is not None and value > spec.maximum):
+            raise ValidationError(allowed)
+        return value
+
+    def _date(self, raw: str) -> str:
+        label = gettext(FIELDS[self.question.field].label)
+        try:
+            parsed = date.fromisoformat(raw)
+            if len(raw) != 10:
+                raise ValueError(raw)
+        except ValueError:
+            raise ValidationError(gettext(
+                "%(label)s must be a real date, written as year-month-day, for example 2026-11-02",
+                label=label)) from None
+        if parsed > self.as_of:
+            raise ValidationError(gettext("%(label)s must be today or in the past", label=label))
+        if parsed.year < EARLIEST_DENIAL_YEAR:
+            raise ValidationError(gettext("%(label)s must be in %(year)s or later", label=label,
+                                          year=EARLIEST_DENIAL_YEAR))
+        return parsed.isoformat()
+
+
+def _make_field(question: Question, as_of: date):
+    spec = question.spec
+    check = [AnswerCheck(question, as_of)]
+    label = gettext(spec.question)
+    if question.widget in ("radios", "select"):
+        choices = [SelectChoice(token_for(o.value), gettext(o.label)) for o in spec.options]
+        if spec.prefer_not_label:
+            choices.append(SelectChoice(UNSAID, gettext(spec.prefer_not_label)))
+        field_class = RadioField if question.widget == "radios" else SelectField
+        if field_class is SelectField:
+            choices.insert(0, SelectChoice("", gettext("Select one")))
+        return field_class(label, choices=choices, validators=check, validate_choice=False)
+    if question.widget == "date":
+        return StringField(label, validators=check, widget=DateInput())
+    if question.widget == "money":
+        return StringField(label, validators=check, widget=TextInput(),
+                           render_kw={"inputmode": "decimal", "spellcheck": "false"})
+    step = "1" if question.kind == "int" else "any"
+    return StringField(label, validators=check, widget=NumberInput(step=step),
+                       render_kw={"inputmode": "numeric" if step == "1" else "decimal"})
+
+
+def build_form(page: Page, answers: dict[str, Any], as_of: date, formdata=None) -> FlaskForm:
+    """The form for the questions of `page` shown for these answers, filled with them."""
+
+    class PageForm(FlaskForm):
+        pass
+
+    questions = page.visible_questions(answers)
+    initial: dict[str, Any] = {}
+    for question in questions:
+        setattr(PageForm, question.field, _make_field(question, as_of))
+        if question.widget == "money" and question.spec.prefer_not_label:
+            setattr(PageForm, question.field + PREFER_NOT_SUFFIX,
+                    BooleanField(gettext(question.spec.prefer_not_label)))
+        if question.field in answers:
+            initial.update(_initial(question, answers[question.field]))
+    form = PageForm(formdata=formdata, data=initial)
+    form.questions = questions
+    return form
+
+
+def _initial(question: Question, value: Any) -> dict[str, Any]:
+    if question.widget == "money" and question.spec.prefer_not_label:
+        if value is None:
+            return {question.field + PREFER_NOT_SUFFIX: True}
+        return {question.field: _plain_number(value)}
+    if question.widget in ("radios", "select"):
+        return {question.field: token_for(value)}
+    if value is None:
+        return {}
+    return {question.field: _plain_number(value) if isinstance(value, (int, float)) else value}
+
+
+def _plain_number(value: int | float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def form_answers(form: FlaskForm) -> dict[str, Any]:
+    """The validated answers of a page form, in the contract's types."""
+    return {q.field: getattr(form, q.field).answer for q in form.questions}

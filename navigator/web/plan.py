@@ -1,0 +1,85 @@
+"""The access plan of the current case: page, PDF and deadlines calendar.
+
+The plan comes from the engine alone (validate_answers, then evaluate); this module only
+presents it.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, Response, redirect, render_template, url_for
+
+from navigator import rulebook
+from navigator.engine import evaluate, validate_answers
+from navigator.engine.plan import Plan
+from navigator.services.calendar import deadlines_calendar
+from navigator.services.plan_pdf import plan_pdf, plan_sources
+from navigator.web.questionnaire import current_case, resume_target
+
+bp = Blueprint("plan", __name__)
+
+
+@bp.app_template_filter("tel_href")
+def tel_href(phone: str) -> str | None:
+    """A tel: link for a US number written with digits; None when it is not one (say, text)."""
+    if re.search(r"[A-Za-z]", phone):
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 10:
+        return f"tel:+1{digits}"
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"tel:+{digits}"
+    return None
+
+
+def _current_plan() -> Plan | Response:
+    """The plan for this session's answers, or a redirect to where answers are missing."""
+    case = current_case()
+    if case is None:
+        return redirect(url_for("questionnaire.start"))
+    as_of = date.today()
+    answers, errors = validate_answers(case.answers, as_of)
+    if errors:
+        return redirect(resume_target(case.answers))
+    return evaluate(answers, as_of, rulebook.current())
+
+
+def _context(plan: Plan) -> dict:
+    return {
+        "plan": plan,
+        "likely": [p for p in plan.programs if p.eligible is True],
+        "maybe": [p for p in plan.programs if p.eligible == "maybe"],
+        "not_eligible": [p for p in plan.programs if p.eligible is False],
+        "sources": plan_sources(plan),
+        "days_left": lambda deadline: (deadline - plan.as_of).days,
+    }
+
+
+@bp.get("/plan")
+def show():
+    plan = _current_plan()
+    if not isinstance(plan, Plan):
+        return plan
+    return render_template("plan/show.html", **_context(plan))
+
+
+@bp.get("/plan.pdf")
+def pdf():
+    plan = _current_plan()
+    if not isinstance(plan, Plan):
+        return plan
+    html = render_template("plan/document.html", **_context(plan))
+    return Response(plan_pdf(html, plan), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="pump-access-plan-{plan.as_of}.pdf"',
+        "Cache-Control": "no-store"})
+
+
+@bp.get("/plan.ics")
+def calendar():
+    plan = _current_plan()
+    if not isinstance(plan, Plan):
+        return plan
+    return Response(deadlines_calendar(plan), mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="pump-access-deadlines-{plan.as_of}.ics"',
+        "Cache-Control": "no-store"})

@@ -1,0 +1,164 @@
+"""Question pages, check your answers, save and resume, delete: thin routes over the
+questionnaire data (navigator.questionnaire) and the cases service."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
+                   request, session, url_for)
+
+from flask_babel import gettext
+
+from navigator import db
+from navigator.extensions import limiter
+from navigator.models import Case
+from navigator.questionnaire import Page, Questionnaire, load_questionnaire
+from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, build_form, form_answers
+from navigator.services import cases
+
+bp = Blueprint("questionnaire", __name__)
+CASE_KEY = "case_id"
+
+
+@bp.record_once
+def _load_questions(state) -> None:
+    # Loaded with the app: a broken questions file stops the start with the problems named.
+    path = Path(state.app.config["RULES_DIR"]) / "questions.yaml"
+    state.app.extensions["questionnaire"] = load_questionnaire(path)
+
+
+@bp.app_template_global("data_text")
+def data_text(text: str) -> str:
+    """Translate text from the questions file as it is: it may hold a literal "%"."""
+    return gettext(text)
+
+
+def questionnaire() -> Questionnaire:
+    return current_app.extensions["questionnaire"]
+
+
+def current_case() -> Case | None:
+    """The case of this browser session, if it still exists."""
+    return cases.get_case(db.get_session(), session.get(CASE_KEY))
+
+
+def page_url(page: Page | None, change: bool = False) -> str:
+    if page is None:
+        return url_for("questionnaire.check")
+    return url_for("questionnaire.question_page", page_id=page.id, change=1 if change else None)
+
+
+def resume_target(answers: dict) -> str:
+    """Where someone with these answers carries on: the first gap, else the summary."""
+    return page_url(questionnaire().first_unanswered(answers))
+
+
+@bp.get("/start")
+def start():
+    return redirect(page_url(questionnaire().pages[0]))
+
+
+@bp.route("/questions/<page_id>", methods=["GET", "POST"])
+def question_page(page_id: str):
+    flow = questionnaire()
+    page = flow.page(page_id) or abort(404)
+    case = current_case()
+    answers = dict(case.answers) if case else {}
+    change = request.args.get("change") == "1"
+    if not page.is_shown(answers):
+        return redirect(page_url(flow.next_page(page, answers), change))
+    gap = flow.first_unanswered(answers)
+    if gap is not None and gap.number < page.number:
+        return redirect(page_url(gap, change))
+    form = build_form(page, answers, date.today(),
+                      formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        merged = flow.prune({**answers, **form_answers(form)})
+        if case is None:
+            case = cases.create_case(db.get_session())
+            session[CASE_KEY] = case.public_id
+        cases.save_answers(db.get_session(), case, merged)
+        return redirect(_after(page, merged, change))
+    back = url_for("questionnaire.check") if change else _back_url(flow, page, answers)
+    return render_template("questionnaire/page.html", page=page, form=form, back_url=back,
+                           topic_count=len(flow.topics), errors=_error_links(form),
+                           prefer_not_suffix=PREFER_NOT_SUFFIX, has_case=case is not None)
+
+
+def _after(page: Page, answers: dict, change: bool) -> str:
+    flow = questionnaire()
+    if change:
+        # A changed answer may open a question not yet answered; ask it, then summarise.
+        return page_url(flow.first_unanswered(answers), change=True)
+    return page_url(flow.next_page(page, answers))
+
+
+def _back_url(flow: Questionnaire, page: Page, answers: dict) -> str:
+    previous = flow.previous_page(page, answers)
+    return page_url(previous) if previous else url_for("main.home")
+
+
+def _error_links(form) -> list[tuple[str, str]]:
+    """(anchor id, message) for the error summary; radios link to their first option."""
+    links = []
+    for question in form.questions:
+        field = getattr(form, question.field)
+        anchor = f"{field.id}-0" if question.widget == "radios" else field.id
+        links.extend((anchor, message) for message in field.errors)
+    return links
+
+
+@bp.get("/check")
+def check():
+    case = current_case()
+    if case is None:
+        return redirect(url_for("questionnaire.start"))
+    flow = questionnaire()
+    gap = flow.first_unanswered(case.answers)
+    if gap is not None:
+        return redirect(page_url(gap))
+    rows = flow.answered_questions(case.answers)
+    return render_template("questionnaire/check.html", rows=rows, answers=case.answers)
+
+
+@bp.route("/save", methods=["GET", "POST"])
+def save():
+    case = current_case()
+    if case is None:
+        return redirect(url_for("questionnaire.start"))
+    if request.method == "GET":
+        return render_template("questionnaire/save.html")
+    token = cases.issue_resume_token(db.get_session(), case)
+    link = url_for("questionnaire.resume", token=token, _external=True)
+    response = make_response(render_template("questionnaire/saved.html", link=link))
+    response.headers["Cache-Control"] = "no-store"   # the link is shown once, never cached
+    return response
+
+
+@bp.get("/resume/<token>")
+@limiter.limit("20 per minute")
+def resume(token: str):
+    case = cases.find_by_token(db.get_session(), token)
+    if case is None:
+        return render_template("questionnaire/resume_invalid.html"), 404
+    session[CASE_KEY] = case.public_id
+    # Redirect so the token does not stay in the address bar or the history.
+    return redirect(resume_target(case.answers))
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete():
+    case = current_case()
+    if case is None:
+        return redirect(url_for("questionnaire.deleted"))
+    if request.method == "GET":
+        return render_template("questionnaire/delete.html")
+    cases.delete_case(db.get_session(), case)
+    session.pop(CASE_KEY, None)
+    return redirect(url_for("questionnaire.deleted"))
+
+
+@bp.get("/deleted")
+def deleted():
+    return render_template("questionnaire/deleted.html")
