@@ -44,15 +44,18 @@ def run() -> list[Result]:
 
     results = summary("evaluate (validate + plan)", time_calls(one, repeat=3000),
                       target_p50="<= 1 ms")
-    start = time.perf_counter()
-    for answers in validated:
-        evaluate(answers, AS_OF, book)
-    elapsed = time.perf_counter() - start
-    results.append(Result(f"sweep of {len(validated):,} plans (51 states x 11 coverages x 4 people)",
-                          len(validated) / elapsed, "plans/s", ">= 5,000 plans/s"))
-    start = time.perf_counter()
+    # Throughput in CPU time of this process: "on one core", whatever else the machine runs.
+    for label in ("sweep, first pass (cold caches)", "sweep, second pass"):
+        start = time.process_time()
+        for answers in validated:
+            evaluate(answers, AS_OF, book)
+        elapsed = time.process_time() - start
+        results.append(Result(f"{label}: {len(validated):,} plans (51 states x 11 coverages x 4 people)",
+                              len(validated) / elapsed, "plans/s per CPU second", ">= 5,000 plans/s"))
+    start = time.process_time()
     for answers in validated:
         evaluate(answers, AS_OF, book).model_dump(mode="json")
-    elapsed = time.perf_counter() - start
-    results.append(Result("sweep including JSON serialisation", len(validated) / elapsed, "plans/s"))
+    elapsed = time.process_time() - start
+    results.append(Result("sweep including JSON serialisation", len(validated) / elapsed,
+                          "plans/s per CPU second"))
     return results

@@ -146,3 +146,17 @@ def test_copay_cards_never_eligible_for_federal_programs(book):
             for program in plan.programs:
                 if program.kind == "copay_card":
                     assert program.eligible is False and "Anti-Kickback" in program.reason
+
+
+def test_coverage_buckets_never_drop_a_rule_that_fires(book):
+    from navigator.engine.answers import COVERAGES
+    from navigator.engine.facts import derive
+    from navigator.engine.answers import validate_answers
+
+    for coverage in COVERAGES:
+        for denial in ("none", "claim", "appeal"):
+            clean, _ = validate_answers(answers(coverage=coverage, denial=denial, age=70), AS_OF)
+            facts = derive(clean, AS_OF, book)
+            every = [r.id for r in book.rules if r.applies(facts)]
+            bucketed = [r.id for r in book.rules_for(coverage) if r.applies(facts)]
+            assert bucketed == every, coverage

@@ -46,8 +46,19 @@ def compile_condition(node: Any, fields: dict[str, FactType], path: str = "when"
         parts = tuple(compile_condition(item, fields, f"{path}.{key}[{i}]")
                       for i, item in enumerate(value))
         if key == "all":
-            return lambda facts: all(part(facts) for part in parts)
-        return lambda facts: any(part(facts) for part in parts)
+            def all_of(facts: Facts) -> bool:
+                for part in parts:
+                    if not part(facts):
+                        return False
+                return True
+            return all_of
+
+        def any_of(facts: Facts) -> bool:
+            for part in parts:
+                if part(facts):
+                    return True
+            return False
+        return any_of
     if key == "not":
         inner = compile_condition(value, fields, f"{path}.not")
         return lambda facts: not inner(facts)

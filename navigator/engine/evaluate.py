@@ -15,6 +15,7 @@ from navigator.engine.text import Placeholder, Text, lookup
 from navigator.textformat import us_date, usd
 
 CONFIRM_DEFAULT = "the office or program named in this step"
+PROGRAM_CACHE_SIZE = 20_000
 
 
 def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None) -> Plan:
@@ -32,7 +33,7 @@ def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None)
 def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
     facts = derive(answers, as_of, book)
     context = _Context(answers, facts, as_of, book)
-    fired = [rule for rule in book.rules if rule.applies(facts)]
+    fired = [rule for rule in book.rules_for(answers["coverage"]) if rule.applies(facts)]
 
     route = "none"
     placed: list[tuple[int, int, int, Step, CompiledStep, CompiledRule]] = []
@@ -84,7 +85,6 @@ class _Context:
             "fpl_percent": facts["fpl_percent"],
             "_format": self._format,
         }
-        self._source_cache: dict[str, Source] = {}
 
     def _format(self, placeholder: Placeholder, value: Any) -> str:
         if placeholder.root == "fpl_percent":
@@ -107,16 +107,9 @@ class _Context:
         return text.render(self.values)
 
     def source(self, source_id: str) -> Source:
-        cached = self._source_cache.get(source_id)
-        if cached is None:
-            spec = self.book.sources[source_id]
-            cached = self._source_cache[source_id] = Source(
-                id=source_id, title=spec.title, url=spec.url, checked=spec.checked,
-                verified=spec.verified)
-        return cached
+        return self.book.source_output(source_id)
 
     def step(self, rule: CompiledRule, step: CompiledStep) -> Step:
-        source_ids = dict.fromkeys(rule.source_ids + step.source_ids)
         contacts = []
         for contact in step.contacts:
             name = self.render(contact.name)
@@ -127,21 +120,15 @@ class _Context:
         return Step(
             id=step.id, rule_id=rule.id, title=self.render(step.title),
             detail=self.render(step.detail), why=rule.why,
-            sources=[self.source(s) for s in source_ids],
+            sources=[self.source(s) for s in step.all_source_ids],
             deadline=self.deadline(step.deadline) if step.deadline else None,
             contacts=contacts, documents=[self.render(d) for d in step.documents],
-            confirm=self.confirm(step, source_ids))
+            confirm=self.confirm(step))
 
-    def confirm(self, step: CompiledStep, source_ids) -> str | None:
+    def confirm(self, step: CompiledStep) -> str | None:
         """A "confirm with …" note when the step rests on anything not verified."""
-        unverified = any(not self.book.sources[s].verified for s in source_ids)
-        if not unverified:
-            for text in step.texts:
-                for placeholder in text.placeholders:
-                    if self._unverified(placeholder):
-                        unverified = True
-                        break
-        if not unverified:
+        if not (step.unverified_source
+                or any(self._unverified(p) for p in step.checked_placeholders)):
             return None
         who = self.render(step.confirm_with) if step.confirm_with else CONFIRM_DEFAULT
         return f"Some of this is not yet confirmed in an official source. Confirm with {who} before you rely on it."
@@ -182,6 +169,16 @@ class _Context:
     def program(self, program_id: str) -> Program:
         spec = self.book.programs[program_id]
         eligible, reason = assess(spec, self.facts)
+        # Plans share Program objects (frozen); most people fall in a few eligibility outcomes.
+        key = (program_id, eligible, reason)
+        cached = self.book.program_outputs.get(key)
+        if cached is None:
+            cached = self._build_program(spec, eligible, reason)
+            if len(self.book.program_outputs) < PROGRAM_CACHE_SIZE:
+                self.book.program_outputs[key] = cached
+        return cached
+
+    def _build_program(self, spec, eligible, reason) -> Program:
         apply = spec.how_to_apply
         contact = None
         if apply.phone or apply.url:

@@ -5,6 +5,7 @@ and the field. A RuleBook is immutable once built; reloading builds a new one.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from navigator.engine import schema
-from navigator.engine.answers import FIELDS, STATES
+from navigator.engine.answers import COVERAGES, FIELDS, STATES
 from navigator.engine.conditions import ConditionError, Predicate, compile_condition
 from navigator.engine.facts import FACT_TYPES
 from navigator.engine.text import Placeholder, Text, parse_text
@@ -81,7 +82,10 @@ class CompiledStep:
     deadline: CompiledDeadline | None
     source_ids: tuple[str, ...]
     confirm_with: Text | None
-    texts: tuple[Text, ...]          # every text of the step, for the unverified check
+    # Placeholders whose value may be unverified (state, pump, parameter), for "confirm with".
+    checked_placeholders: tuple[Placeholder, ...]
+    all_source_ids: tuple[str, ...] = ()     # the rule's sources, then the step's own
+    unverified_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,9 @@ class RuleBook:
     letters: dict[str, schema.LetterSpec]
     rules: tuple[CompiledRule, ...]
     uses_open_enrollment: bool
+    by_coverage: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
+    sources_out: dict[str, Any] = field(default_factory=dict)
+    program_outputs: dict[tuple, Any] = field(default_factory=dict)
     state_dicts: dict[str, dict] = field(default_factory=dict)
     pump_dicts: dict[str, dict] = field(default_factory=dict)
     _parameter_dates: dict[str, list[date]] = field(default_factory=dict)
@@ -130,6 +137,13 @@ class RuleBook:
             else:
                 break
         return spec.values[chosen]
+
+    def rules_for(self, coverage: str) -> tuple[CompiledRule, ...]:
+        """The rules that can fire for this coverage, in file order (see coverage_values)."""
+        return self.by_coverage[coverage]
+
+    def source_output(self, source_id: str) -> Any:
+        return self.sources_out[source_id]
 
     def counts(self) -> dict[str, int]:
         return {"rules": len(self.rules), "steps": sum(len(r.steps) for r in self.rules),
@@ -244,6 +258,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
     checker.states, checker.pumps = states, pumps
 
     rules: list[CompiledRule] = []
+    rule_whens: dict[str, Any] = {}
     for file_index, path in enumerate(_files(root, "plan/*.yaml")):
         rel = _rel(path, root)
         parsed = _validate(schema.RulesFile, _read_yaml(path, root, problems), rel, problems)
@@ -251,6 +266,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
             compiled = checker.rule(rel, file_index, spec, programs, letters)
             if compiled:
                 rules.append(compiled)
+                rule_whens[compiled.id] = spec.when
     _check_unique(rules, problems)
 
     for required in ("fpl.contiguous", "fpl.alaska", "fpl.hawaii"):
@@ -266,13 +282,55 @@ def load_rulebook(root: str | Path) -> RuleBook:
 
     reviewed = max([r.reviewed for r in rules] + [s.checked for s in states.values()]
                    + [p.checked for p in programs.values()] or [date(2000, 1, 1)])
+    from navigator.engine.plan import Source
+
+    sources_out = {key: Source(id=key, title=spec.title, url=spec.url, checked=spec.checked,
+                               verified=spec.verified) for key, spec in sources.items()}
     return RuleBook(
         root=root, version=rules_version(root), reviewed=reviewed, sources=sources,
+        sources_out=sources_out, by_coverage=_bucket_by_coverage(rules, rule_whens),
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
         rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
         state_dicts={code: s.model_dump() for code, s in states.items()},
         pump_dicts={pid: p.model_dump() for pid, p in pumps.items()},
     )
+
+
+def coverage_values(when: Any) -> set[str] | None:
+    """The coverages a condition can be true for, read from its top level; None = any.
+
+    Only a `coverage` test at the top, or inside a top-level `all`, narrows it: enough to skip
+    most rules before evaluating them, and always safe (the condition still runs)."""
+    if not isinstance(when, dict):
+        return None
+    if when.get("field") == "coverage":
+        if "equals" in when:
+            return {when["equals"]}
+        if "in" in when:
+            return set(when["in"])
+        if "not_equals" in when:
+            return set(COVERAGES) - {when["not_equals"]}
+        if "not_in" in when:
+            return set(COVERAGES) - set(when["not_in"])
+        return None
+    if "all" in when and isinstance(when["all"], list):
+        narrowed: set[str] | None = None
+        for part in when["all"]:
+            values = coverage_values(part)
+            if values is not None:
+                narrowed = values if narrowed is None else narrowed & values
+        return narrowed
+    return None
+
+
+def _bucket_by_coverage(rules: list[CompiledRule], whens: dict[str, Any]) -> dict:
+    buckets: dict[str, list[CompiledRule]] = {coverage: [] for coverage in COVERAGES}
+    for rule in rules:
+        values = coverage_values(whens.get(rule.id))
+        for coverage in COVERAGES:
+            if values is None or coverage in values:
+                buckets[coverage].append(rule)
+    return {coverage: tuple(bucket) for coverage, bucket in buckets.items()}
 
 
 def _load_states(root: Path, checker: "_Checker", problems: list[Problem]) -> dict:
@@ -373,7 +431,8 @@ class _Checker:
         for letter_id in spec.letters:
             if letter_id not in letters:
                 self.problems.append(Problem(rel, item, "letters", f"unknown letter {letter_id!r}"))
-        steps = tuple(self.step(rel, item, index, step) for index, step in enumerate(spec.steps))
+        steps = tuple(self._with_sources(self.step(rel, item, index, step), spec.sources)
+                      for index, step in enumerate(spec.steps))
         warnings = tuple(self.text(rel, item, f"warnings[{i}]", w) for i, w in enumerate(spec.warnings))
         if len(self.problems) > before:
             return None
@@ -381,6 +440,11 @@ class _Checker:
             id=spec.id, title=spec.title, why=spec.why, reviewed=spec.reviewed, file=rel,
             applies=applies, source_ids=tuple(spec.sources), sets=dict(spec.sets), steps=steps,
             programs=tuple(spec.programs), letters=tuple(spec.letters), warnings=warnings)
+
+    def _with_sources(self, step: CompiledStep, rule_sources: list[str]) -> CompiledStep:
+        ids = tuple(dict.fromkeys((*rule_sources, *step.source_ids)))
+        unverified = any(not self.known_sources[s].verified for s in ids if s in self.known_sources)
+        return dataclasses.replace(step, all_source_ids=ids, unverified_source=unverified)
 
     def _collect_fields(self, node: Any) -> None:
         if isinstance(node, dict):
@@ -408,10 +472,12 @@ class _Checker:
         texts = [title, detail, *documents]
         for contact in contacts:
             texts += [t for t in (contact.name, contact.phone, contact.url) if t]
+        checked = tuple(p for t in texts for p in t.placeholders
+                        if p.root in ("state", "pump", "param"))
         return CompiledStep(id=spec.id, order=spec.order, position=index, title=title,
                             detail=detail, contacts=contacts, documents=documents,
                             deadline=deadline, source_ids=tuple(spec.sources),
-                            confirm_with=confirm, texts=tuple(texts))
+                            confirm_with=confirm, checked_placeholders=checked)
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
         given = [name for name in ("days", "months", "parameter", "state")

@@ -10,7 +10,8 @@ Eligible = Union[bool, Literal["maybe"]]
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Frozen: plans share Source and Program objects.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Source(_Out):

@@ -22,18 +22,12 @@ class Placeholder:
 @dataclass(frozen=True)
 class Text:
     parts: tuple[str | Placeholder, ...]
-
-    @property
-    def placeholders(self) -> tuple[Placeholder, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Placeholder))
-
-    @property
-    def is_literal(self) -> bool:
-        return not self.placeholders
+    placeholders: tuple[Placeholder, ...] = ()
+    literal: str | None = None       # the whole text when it has no placeholder
 
     def render(self, context: dict[str, Any]) -> str:
-        if len(self.parts) == 1 and isinstance(self.parts[0], str):
-            return self.parts[0]
+        if self.literal is not None:
+            return self.literal
         return "".join(part if isinstance(part, str) else resolve(part, context)
                        for part in self.parts)
 
@@ -49,7 +43,8 @@ def parse_text(source: str) -> Text:
         position = match.end()
     if position < len(source) or not parts:
         parts.append(source[position:])
-    return Text(tuple(parts))
+    placeholders = tuple(p for p in parts if isinstance(p, Placeholder))
+    return Text(tuple(parts), placeholders, None if placeholders else "".join(parts))
 
 
 def lookup(placeholder: Placeholder, context: dict[str, Any]) -> Any:
