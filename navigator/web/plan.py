@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 
 from navigator import rulebook
 from navigator.engine import evaluate, validate_answers
@@ -69,7 +70,9 @@ def pdf():
     plan = _current_plan()
     if not isinstance(plan, Plan):
         return plan
-    html = render_template("plan/document.html", **_context(plan))
+    # Inlined: the shared PDF fetcher serves static files without a CSS media type.
+    stylesheet = Path(current_app.static_folder, "css", "plan_pdf.css").read_text("utf-8")
+    html = render_template("plan/document.html", stylesheet=stylesheet, **_context(plan))
     return Response(plan_pdf(html, plan), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="pump-access-plan-{plan.as_of}.pdf"',
         "Cache-Control": "no-store"})

@@ -1,0 +1,139 @@
+"""The access plan page, its PDF and its deadlines calendar, for a case built through the pages."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import pytest
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from navigator import rulebook
+from navigator.engine import evaluate, validate_answers
+from navigator.services.calendar import deadlines_calendar
+from navigator.services.pdf import RefusedURL, StaticOnlyFetcher
+from tests.test_questionnaire import MEDICAID_CHILD_JOURNEY, MEDICARE_JOURNEY, stored_answers, walk
+
+
+def engine_plan(app, client):
+    with app.app_context():
+        answers, errors = validate_answers(stored_answers(app, client), date.today())
+        assert errors == []
+        return evaluate(answers, date.today(), rulebook.current())
+
+
+@pytest.fixture
+def medicare_client(client):
+    walk(client, MEDICARE_JOURNEY)
+    return client
+
+
+def test_plan_page_shows_the_engines_steps_in_order(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    page = medicare_client.get("/plan").data.decode()
+    positions = [page.index(f'id="step-{step.id}"') for step in plan.steps]
+    assert positions == sorted(positions) and len(positions) >= 3
+    for step in plan.steps:
+        assert re.sub(r"[&<>\"']", "", step.title)[:20] in re.sub(r"&[#\w]+;", "", page)
+
+
+def test_plan_page_shows_deadline_with_days_left_and_why_with_sources(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    page = medicare_client.get("/plan").data.decode()
+    deadline = plan.deadlines[0]
+    days = (deadline.date - date.today()).days
+    assert f"Deadline: {deadline.date:%B} {deadline.date.day}, {deadline.date.year}" in page
+    assert f"({days} days left)" in page
+    assert "<summary>Why this step?</summary>" in page
+    assert deadline.source.url in page and "checked " in page
+
+
+def test_plan_page_groups_programs_and_links_letters(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    page = medicare_client.get("/plan").data.decode()
+    likely = page.index("Likely eligible")
+    maybe = page.index("Maybe: ask the program")
+    not_eligible = page.index("Not eligible — and why")
+    assert likely < maybe < not_eligible
+    refused = next(p for p in plan.programs if p.eligible is False)
+    assert page.index(refused.name.split(" (")[0]) > not_eligible
+    for letter in plan.letters:
+        assert f'href="/letters/{letter.id}"' in page
+    assert "Guidance, not legal or medical advice." in page
+    assert "from rules last reviewed on" in page
+
+
+def test_phone_numbers_are_tel_links(app, client):
+    walk(client, MEDICAID_CHILD_JOURNEY)
+    plan = engine_plan(app, client)
+    page = client.get("/plan").data.decode()
+    phones = [c.phone for s in plan.steps for c in s.contacts if c.phone]
+    assert phones, "the Medicaid plan names at least one phone number"
+    digits = re.sub(r"\D", "", phones[0])
+    assert f'href="tel:+{"1" if len(digits) == 10 else ""}{digits}"' in page
+
+
+def test_confirm_text_is_shown_as_a_note(app, client):
+    walk(client, MEDICAID_CHILD_JOURNEY)
+    plan = engine_plan(app, client)
+    page = client.get("/plan").data.decode()
+    confirms = [s.confirm for s in plan.steps if s.confirm]
+    for text in confirms:
+        assert text.replace("'", "&#39;").replace('"', "&#34;") in page
+
+
+def test_incomplete_answers_send_you_back_to_the_gap(client):
+    walk(client, MEDICARE_JOURNEY[:3])
+    assert client.get("/plan").location.endswith("/questions/coverage_details")
+    assert client.get("/plan.pdf").location.endswith("/questions/coverage_details")
+
+
+def test_plan_pdf_has_the_steps_and_the_sources(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    response = medicare_client.get("/plan.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    page = reader.pages[0]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == (612.0, 792.0)
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    for step in plan.steps:
+        assert " ".join(step.title.split()[:4]) in text
+    assert "Sources" in text
+    assert plan.deadlines[0].source.title.split(" —")[0] in text
+
+
+def test_pdf_fetcher_refuses_the_network_and_files_outside_static():
+    fetcher = StaticOnlyFetcher()
+    for url in ("http://127.0.0.1/x.css", "https://example.org/a.png", "file:///etc/passwd"):
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
+
+
+def test_plan_calendar_has_one_all_day_event_per_deadline(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    response = medicare_client.get("/plan.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    body = response.data
+    assert b"\r\n" in body and b"\n" not in body.replace(b"\r\n", b"")
+    events = Calendar.from_ical(body).walk("VEVENT")
+    assert len(events) == len(plan.deadlines) >= 1
+    first = events[0]
+    assert first.decoded("dtstart") == plan.deadlines[0].date
+    assert b"DTSTART;VALUE=DATE:" in body
+    assert plan.deadlines[0].title in str(first["summary"])
+
+
+def test_calendar_escapes_text(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    deadline = plan.deadlines[0].model_copy(update={"title": "Appeal; level 1, part B\\C"})
+    body = deadlines_calendar(plan.model_copy(update={"deadlines": [deadline]})).decode()
+    assert "SUMMARY:Last day: Appeal\\; level 1\\, part B\\\\C" in body
+
+
+def test_a_plan_without_a_denial_offers_no_calendar(client):
+    walk(client, MEDICAID_CHILD_JOURNEY)
+    page = client.get("/plan").data.decode()
+    assert "/plan.ics" not in page
+    events = Calendar.from_ical(client.get("/plan.ics").data).walk("VEVENT")
+    assert events == []
