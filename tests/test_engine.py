@@ -160,3 +160,13 @@ def test_coverage_buckets_never_drop_a_rule_that_fires(book):
             every = [r.id for r in book.rules if r.applies(facts)]
             bucketed = [r.id for r in book.rules_for(coverage) if r.applies(facts)]
             assert bucketed == every, coverage
+
+
+def test_regional_programs_only_for_their_state(book):
+    def eligibility(state):
+        plan = plan_for(book, state=state, coverage="uninsured", age=9, annual_income=30000)
+        return {p.id: (p.eligible, p.reason) for p in plan.programs}["help_a_diabetic_child"]
+
+    assert eligibility("FL")[0] == "maybe"
+    eligible, reason = eligibility("TX")
+    assert eligible is False and "FL" in reason

@@ -251,6 +251,11 @@ def load_rulebook(root: str | Path) -> RuleBook:
 
     states = _load_states(root, checker, problems)
     programs = _load_list(root, "programs/*.yaml", schema.ProgramsFile, "programs", checker, problems)
+    for program in programs.values():
+        for code in program.eligibility.states or ():
+            if code not in STATES:
+                problems.append(Problem("rules/programs", f"program {program.id}",
+                                        "eligibility.states", f"{code!r} is not a state or DC"))
     pumps = _load_list(root, "pumps.yaml", schema.PumpsFile, "pumps", checker, problems)
     letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", None, problems)
     for pump in pumps.values():

@@ -43,6 +43,8 @@ def assess(program: ProgramSpec, facts: dict[str, Any]) -> tuple[bool | str, str
     if rules.coverage_allowed is not None and coverage not in rules.coverage_allowed:
         allowed = ", ".join(COVERAGE_LABELS[c] for c in rules.coverage_allowed)
         return False, f"The program is only open to people with {allowed}."
+    if rules.states and facts["state"] not in rules.states:
+        return False, f"The program only serves people in {', '.join(rules.states)}."
     age = facts["age"]
     if rules.age_min is not None and age < rules.age_min:
         return False, f"The program is for people aged {rules.age_min} and over."
@@ -66,10 +68,9 @@ def assess(program: ProgramSpec, facts: dict[str, Any]) -> tuple[bool | str, str
     if not rules.terms_published or not program.verified:
         return "maybe", ("You may qualify, but the sponsor does not publish all of its terms. "
                          "Ask the program before you rely on it.")
-    basis = "your coverage"
     if rules.income_limit_pct_fpl is not None:
-        basis += " and income"
-    return True, f"You likely qualify: {basis} meet the published conditions."
+        return True, "You likely qualify: your coverage and income meet the published conditions."
+    return True, "You likely qualify: your coverage meets the published conditions."
 
 
 def _channel(channel: str) -> str:

@@ -138,6 +138,7 @@ class Eligibility(Strict):
     pumps: list[PumpId] | None = None
     channel: Literal["dme", "pharmacy"] | None = None
     residency: str | None = None
+    states: list[str] | None = None      # USPS codes; omit = any state
     age_min: StrictInt | None = None
     age_max: StrictInt | None = None
     diabetes_types: list[Literal["type1", "type2", "other"]] | None = None
