@@ -38,6 +38,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    # Workers' sessions: signed out after this long without a request, and after
+    # PERMANENT_SESSION_LIFETIME in any case.
+    IDLE_TIMEOUT_SECONDS = 30 * 60
+    LOGIN_RATE_LIMIT = "10 per minute"
     TESTING = False
 
     @classmethod
@@ -91,6 +95,8 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "LOG_LEVEL": str,
     "API_RATE_LIMIT": str,
     "RULES_RELOAD_SECONDS": int,
+    "IDLE_TIMEOUT_SECONDS": int,
+    "LOGIN_RATE_LIMIT": str,
 }
 
 

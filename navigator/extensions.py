@@ -5,12 +5,16 @@ from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 babel = Babel()
 # No default limit: each sensitive route (API, login, resume links) sets its own.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None      # the login page explains itself
 
 SUPPORTED_LOCALES = ("en", "es")
 
@@ -26,3 +30,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+@login_manager.user_loader
+def _load_user(login_id: str):
+    from navigator import db
+    from navigator.services.accounts import load_by_login_id
+    return load_by_login_id(db.get_session(), login_id)

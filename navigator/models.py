@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, ForeignKey, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -35,3 +35,138 @@ class Case(SQLModel, table=True):
     rules_version: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
     updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+    # Caseload: set when a worker's organisation holds the case (null = a family's own case).
+    organisation_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("organisations.id"), nullable=True, index=True))
+    owner_user_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True))
+    client_name: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="active", max_length=16)
+    # Compact plan (step ids, program eligibility, deadlines) the rules recheck diffs against.
+    plan_snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    last_plan_version: str | None = Field(default=None, max_length=64)
+    next_deadline: date | None = Field(default=None, index=True)
+    flagged_at: datetime | None = Field(default=None)
+    plan_changes: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+# --- caseload: organisations, their members, client cases' progress, notes and history -------
+
+ROLES = ("member", "admin")
+CASE_STATUSES = ("active", "waiting", "closed")
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class User(SQLModel, table=True):
+    """A worker. Passwords are argon2 hashes; `login_id` goes in the session cookie and changes
+    when the password does, so a password change ends every other session."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    role: str = Field(default="member", max_length=16)
+    password_hash: str | None = Field(default=None, max_length=255)
+    login_id: str = Field(default_factory=new_public_id, max_length=32, unique=True, index=True)
+    active: bool = Field(default=True)
+    # Invitations and calendar feeds are secret links: only their SHA-256 hashes are kept.
+    invite_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    invite_expires_at: datetime | None = Field(default=None)
+    feed_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    last_login_at: datetime | None = Field(default=None)
+
+    # What Flask-Login asks of a user object.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def get_id(self) -> str:
+        return self.login_id
+
+
+class StepProgress(SQLModel, table=True):
+    """A plan step marked done or not applicable for one case."""
+
+    __tablename__ = "step_progress"
+    __table_args__ = (UniqueConstraint("case_id", "step_id", name="uq_step_progress_case_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    step_id: str = Field(max_length=120)
+    state: str = Field(max_length=16)          # done | not_applicable
+    on_date: date
+    user_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class CaseNote(SQLModel, table=True):
+    __tablename__ = "case_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    user_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class CaseEvent(SQLModel, table=True):
+    """The case's own history, shown on its page and deleted with it."""
+
+    __tablename__ = "case_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    user_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
+    kind: str = Field(max_length=40)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which case, when. Never case content; outlives the case."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int | None = Field(default=None, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=40)
+    case_public_id: str | None = Field(default=None, max_length=32, index=True)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+
+
+class AppState(SQLModel, table=True):
+    """Small named values the app keeps between runs (the last rules version rechecked)."""
+
+    __tablename__ = "app_state"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=255)

@@ -97,3 +97,55 @@ def runner(app):
 @pytest.fixture(scope="session")
 def book():
     return default_rulebook()
+
+
+# --- workers (the caseload) --------------------------------------------------------------------
+
+WORKER_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_worker(app):
+    """make_worker(email, role="member", organisation=None) -> User; a new organisation when
+    none is given (its first user is then its admin unless role says otherwise)."""
+    from sqlmodel import Session
+
+    from navigator.models import Organisation, User
+    from navigator.services.accounts import hasher
+
+    hashed = hasher.hash(WORKER_PASSWORD)
+
+    def make(email: str, role: str = "member", organisation: int | None = None,
+             name: str | None = None) -> User:
+        with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            if organisation is None:
+                org = Organisation(name=f"Clinic of {email}")
+                session.add(org)
+                session.flush()
+                organisation = org.id
+            user = User(organisation_id=organisation, email=email, role=role,
+                        name=name or email.split("@")[0].title(), password_hash=hashed)
+            session.add(user)
+            session.commit()
+            return user
+
+    return make
+
+
+def log_in(client, email: str, password: str = WORKER_PASSWORD):
+    return client.post("/auth/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def worker(make_worker):
+    """An admin of a fresh organisation."""
+    return make_worker("ada@clinic.example", role="admin", name="Ada Worker")
+
+
+@pytest.fixture
+def worker_client(app, worker):
+    """A test client signed in as `worker`."""
+    client = app.test_client()
+    response = log_in(client, worker.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

@@ -1,0 +1,76 @@
+"""The audit log: who did what to which case, and when. No Flask.
+
+Entries name the action and the case's public id only, never anything from the case (no names,
+answers or notes), so the log can be kept after the case itself is deleted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, func, select
+
+from navigator.models import AuditEntry, User
+
+# action -> the words shown on the audit page
+ACTIONS: dict[str, str] = {
+    "login": "signed in",
+    "logout": "signed out",
+    "case.create": "created a case",
+    "case.claim": "took over a family's case",
+    "case.view": "viewed a case",
+    "case.update": "changed a case",
+    "case.step": "marked a step",
+    "case.note": "added a note",
+    "case.review": "reviewed a plan change",
+    "case.questionnaire": "opened the questionnaire",
+    "case.letters": "opened the letters",
+    "case.export": "downloaded the case (JSON)",
+    "case.pdf": "downloaded the plan (PDF)",
+    "case.delete": "deleted a case",
+    "member.create": "added a member",
+    "member.update": "changed a member",
+    "feed.issue": "made a calendar feed link",
+    "feed.revoke": "turned off the calendar feed",
+    "feed.read": "calendar feed read",
+}
+PAGE_SIZE = 100
+
+
+def record(session: Session, user: User | None, action: str, case_public_id: str | None = None,
+           organisation_id: int | None = None, commit: bool = True) -> AuditEntry:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry = AuditEntry(user_id=user.id if user else None, action=action,
+                       organisation_id=user.organisation_id if user else organisation_id,
+                       case_public_id=case_public_id)
+    session.add(entry)
+    if commit:
+        session.commit()
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    who: str
+    action: str
+    words: str
+    case_public_id: str | None
+
+
+def entries(session: Session, organisation_id: int, page: int = 1,
+            case_public_id: str | None = None) -> tuple[list[AuditRow], int]:
+    """One page of the organisation's log, newest first, and the total number of entries."""
+    query = select(AuditEntry, User.name).join(User, User.id == AuditEntry.user_id, isouter=True)\
+        .where(AuditEntry.organisation_id == organisation_id)
+    count = select(func.count()).select_from(AuditEntry)\
+        .where(AuditEntry.organisation_id == organisation_id)
+    if case_public_id:
+        query = query.where(AuditEntry.case_public_id == case_public_id)
+        count = count.where(AuditEntry.case_public_id == case_public_id)
+    query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())\
+        .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    rows = [AuditRow(entry.created_at, name or "", entry.action, ACTIONS[entry.action],
+                     entry.case_public_id) for entry, name in session.exec(query)]
+    return rows, session.exec(count).one()

@@ -1,0 +1,171 @@
+"""Sign in and out, invitations, password change; session limits for workers.
+
+Sessions end after IDLE_TIMEOUT_SECONDS without a request and after PERMANENT_SESSION_LIFETIME
+in any case. Sign-in is rate-limited per address and per email (LOGIN_RATE_LIMIT).
+"""
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from navigator import db
+from navigator.extensions import limiter
+from navigator.services import accounts, audit
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _email_key() -> str:
+    return "login-email:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address."))],
+                       render_kw={"autocomplete": "username", "maxlength": 254})
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password", "maxlength": 256})
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), description=_l("At least 12 characters. A few unrelated words work well."),
+        validators=[DataRequired(_l("Enter a new password.")),
+                    Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH,
+                           message=_l("Enter a password of 12 to 256 characters."))],
+        render_kw={"autocomplete": "new-password", "maxlength": 256})
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(_l("Enter the new password again.")),
+                    EqualTo("password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password", "maxlength": 256})
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password", "maxlength": 256})
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, so the login page cannot send anyone elsewhere."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("caseload.dashboard")
+
+
+def start_session(user) -> None:
+    session.clear()        # nothing from before sign-in (such as a family's case) carries over
+    session.permanent = True
+    login_user(user)
+    now = time.time()
+    session["login_at"] = now
+    session["seen_at"] = now
+
+
+def end_session() -> None:
+    logout_user()
+    session.clear()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("caseload.dashboard"))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        dbs = db.get_session()
+        user = accounts.authenticate(dbs, form.email.data, form.password.data)
+        if user is not None:
+            start_session(user)
+            audit.record(dbs, user, "login")
+            return redirect(_safe_next(request.args.get("next")))
+        failed = True
+        form.password.data = ""
+    return render_template("auth/login.html", form=form, failed=failed), \
+        200 if request.method == "GET" else 400
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    audit.record(db.get_session(), current_user, "logout")
+    end_session()
+    flash(_("You are signed out."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def accept_invite(token: str):
+    dbs = db.get_session()
+    user = accounts.find_invitation(dbs, token)
+    if user is None:
+        abort(404)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.accept_invitation(dbs, user, form.password.data)
+        start_session(user)
+        audit.record(dbs, user, "login")
+        flash(_("Your password is set. Welcome, %(name)s.", name=user.name))
+        return redirect(url_for("caseload.dashboard"))
+    return render_template("auth/invite.html", form=form, user=user), \
+        200 if request.method == "GET" else 400
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(db.get_session(), current_user._get_current_object(),
+                                            form.current_password.data, form.password.data)
+        except accounts.AccountError as exc:
+            form[exc.field].errors.append(_(str(exc)))
+        else:
+            start_session(user)
+            flash(_("Your password is changed. Your other sessions are signed out."))
+            return redirect(url_for("caseload.dashboard"))
+    return render_template("auth/password.html", form=form), \
+        200 if request.method == "GET" else 400
+
+
+def enforce_session_limits():
+    """Sign out a worker idle for too long or signed in for longer than the session lifetime."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = time.time()
+    idle = now - session.get("seen_at", 0) > current_app.config["IDLE_TIMEOUT_SECONDS"]
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if idle or now - session.get("login_at", 0) > lifetime:
+        end_session()
+        flash(_("You were signed out because the session expired. Sign in again to continue."))
+        if request.method == "GET" and request.blueprint not in ("auth",):
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.login"))
+    session["seen_at"] = now
+    return None
+
+
+@bp.record_once
+def _install_session_limits(state) -> None:
+    state.app.before_request(enforce_session_limits)
