@@ -37,7 +37,31 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     from navigator.cli import register_commands
 
     register_commands(app)
+    if app.config.get("RECHECK_ON_START", True):
+        _recheck_saved_cases(app)
     return app
+
+
+def _recheck_saved_cases(app: Flask) -> None:
+    """Re-evaluate saved cases once per new rules version (one process does it)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from navigator.services.recheck import recheck_if_rules_changed
+
+    book = app.extensions["rulebook"]
+    try:
+        with Session(app.extensions["db_engine"]) as session:
+            report = recheck_if_rules_changed(session, book)
+    except SQLAlchemyError as exc:
+        # Not migrated yet, or the database is down: the app still starts; `navigator recheck`
+        # or the next start does the work.
+        app.logger.warning("rules recheck at start-up skipped (%s)",
+                           type(getattr(exc, "orig", None) or exc).__name__)
+        return
+    if report is not None:
+        app.logger.info("rules %s: rechecked %d case(s), %d plan(s) changed", book.version,
+                        report.checked, report.flagged)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -192,6 +192,8 @@ def db_upgrade(revision: str) -> None:
 def register_commands(app: Flask) -> None:
     """Commands that need the app (database, sessions) are added by their areas."""
     app.cli.add_command(purge_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(recheck_command)
 
 
 @click.command("purge")
@@ -210,6 +212,47 @@ def purge_command(days: int | None) -> None:
     with Session(db.engine()) as session:
         removed = purge_older_than(session, days)
     click.echo(f"removed {removed} case(s) not updated for {days} days")
+
+
+@click.command("create-user")
+@click.option("--organisation", required=True, help="Name of the new organisation.")
+@click.option("--email", required=True, help="The admin's email address (their sign-in name).")
+@click.option("--name", required=True, help="The admin's name.")
+@click.password_option("--password", help="At least 12 characters (asked for when not given).")
+@with_appcontext
+def create_user_command(organisation: str, email: str, name: str, password: str) -> None:
+    """Create an organisation and its first admin, who then adds members in the app."""
+    from sqlmodel import Session
+
+    from navigator import db
+    from navigator.services.accounts import AccountError, create_organisation_with_admin
+
+    with Session(db.engine()) as session:
+        try:
+            user = create_organisation_with_admin(session, organisation, email, name, password)
+        except AccountError as exc:
+            click.echo(f"error: {exc.field}: {exc}", err=True)
+            sys.exit(2)
+        click.echo(f"created admin {user.email} of organisation {organisation!r}")
+
+
+@click.command("recheck")
+@with_appcontext
+def recheck_command() -> None:
+    """Re-evaluate every saved case with the current rules; flag the plans that changed."""
+    from flask import current_app
+    from sqlmodel import Session
+
+    from navigator import db
+    from navigator.services.recheck import claim_version, recheck_all
+
+    book = current_app.extensions["rulebook"]
+    with Session(db.engine()) as session:
+        claim_version(session, book.version)
+        report = recheck_all(session, book)
+    click.echo(f"rules {book.version}: checked {report.checked} case(s), "
+               f"{report.flagged} plan(s) changed, {report.updated} updated, "
+               f"{report.per_second:,.0f} cases/s")
 
 
 def _create_app():

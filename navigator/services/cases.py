@@ -73,9 +73,11 @@ def delete_case(session: Session, case: Case) -> None:
 
 
 def purge_older_than(session: Session, days: int, now: datetime | None = None) -> int:
-    """Delete anonymous cases not updated for `days` days; returns how many went."""
+    """Delete anonymous cases not updated for `days` days; returns how many went.
+    An organisation's cases are never purged: a worker deletes them."""
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
-    result = session.exec(delete(Case).where(Case.updated_at < cutoff))
+    result = session.exec(delete(Case).where(Case.updated_at < cutoff)
+                          .where(Case.organisation_id.is_(None)))
     session.commit()
     return result.rowcount or 0
 

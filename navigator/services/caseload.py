@@ -1,0 +1,369 @@
+"""An organisation's client cases: the caseload, progress on steps, notes, history, hand-over,
+export and deletion. No Flask.
+
+A client case is the same Case a family's questionnaire fills in, with an organisation and an
+owner. Every lookup goes through `case_for_user`, which returns None for any case outside the
+user's organisation, so the web layer answers 404 whether the case exists or not.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlmodel import Session, func, select
+
+from navigator.engine import Plan, RuleBook, evaluate, validate_answers
+from navigator.models import (CASE_STATUSES, Case, CaseEvent, CaseNote, StepProgress, User,
+                              utcnow)
+from navigator.services import cases as case_store
+from navigator.services import recheck
+
+STEP_STATES = ("done", "not_applicable")
+MAX_NOTE_LENGTH = 5000
+DUE_WINDOW_DAYS = 14
+SORT_KEYS = ("name", "coverage", "state", "status", "deadline", "owner", "updated")
+TOKEN_PATTERN = re.compile(r"([A-Za-z0-9_-]{20,100})/?$")
+
+
+class CaseloadError(ValueError):
+    """Bad input: `field` names the form field, the message says what is allowed."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+# --- finding cases ---------------------------------------------------------------------------
+
+def case_for_user(session: Session, user: User, public_id: str | None) -> Case | None:
+    case = case_store.get_case(session, public_id)
+    if case is None or case.organisation_id is None or case.organisation_id != user.organisation_id:
+        return None
+    return case
+
+
+def _scope(user: User, everyone: bool):
+    query = select(Case).where(Case.organisation_id == user.organisation_id)
+    if not (everyone and user.is_admin):
+        query = query.where(Case.owner_user_id == user.id)
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the caseload."""
+
+    public_id: str
+    client_name: str
+    owner_name: str
+    coverage: str | None
+    state: str | None
+    status: str
+    next_deadline: date | None
+    days_left: int | None
+    flagged: bool
+    complete: bool
+    updated_at: Any
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+def caseload(session: Session, user: User, book: RuleBook, today: date, sort: str = "deadline",
+             descending: bool = False, search: str = "", everyone: bool = False) -> list[CaseRow]:
+    """The user's clients (an admin may ask for the whole organisation's), with each plan's
+    next deadline. Snapshots older than the rules or the answers are refreshed first."""
+    query = _scope(user, everyone)
+    search = (search or "").strip()[:200]
+    if search:
+        query = query.where(func.lower(Case.client_name).like(
+            f"%{_escape_like(search.lower())}%", escape="\\"))
+    found = list(session.exec(query))
+    _refresh_stale(session, found, book, today, user)
+    owners = _owner_names(session, user.organisation_id)
+    rows = [_row(case, owners, today) for case in found]
+    return sort_rows(rows, sort, descending)
+
+
+def _refresh_stale(session: Session, found: list[Case], book: RuleBook, today: date,
+                   user: User) -> None:
+    stale = [case for case in found if recheck.needs_refresh(case, book)]
+    for case in stale:
+        recheck.refresh_case(session, case, book, today, user_id=user.id, commit=False)
+    if stale:
+        session.commit()
+
+
+def _owner_names(session: Session, organisation_id: int) -> dict[int, str]:
+    return dict(session.exec(select(User.id, User.name)
+                             .where(User.organisation_id == organisation_id)).all())
+
+
+def _row(case: Case, owners: dict[int, str], today: date) -> CaseRow:
+    answers = case.answers or {}
+    deadline = case.next_deadline
+    return CaseRow(
+        public_id=case.public_id, client_name=case.client_name or "",
+        owner_name=owners.get(case.owner_user_id, ""), coverage=answers.get("coverage"),
+        state=answers.get("state"), status=case.status, next_deadline=deadline,
+        days_left=(deadline - today).days if deadline else None,
+        flagged=case.flagged_at is not None, complete=case.plan_snapshot is not None,
+        updated_at=case.updated_at)
+
+
+def sort_rows(rows: list[CaseRow], sort: str, descending: bool = False) -> list[CaseRow]:
+    """Sorted by the column; cases without a value (no deadline yet) always come last."""
+    sort = sort if sort in SORT_KEYS else "deadline"
+    attribute = {"name": "client_name", "deadline": "next_deadline", "owner": "owner_name",
+                 "updated": "updated_at"}.get(sort, sort)
+
+    def value(row: CaseRow):
+        item = getattr(row, attribute)
+        return item.lower() if isinstance(item, str) else item
+
+    present = [row for row in rows if value(row) not in (None, "")]
+    missing = [row for row in rows if value(row) in (None, "")]
+    present.sort(key=lambda row: (value(row), row.client_name.lower()), reverse=descending)
+    missing.sort(key=lambda row: row.client_name.lower())
+    return present + missing
+
+
+@dataclass(frozen=True)
+class DueItem:
+    public_id: str
+    client_name: str
+    step_id: str
+    title: str
+    due: date
+    days_left: int
+
+
+def due_items(session: Session, user: User, book: RuleBook, today: date,
+              days: int = DUE_WINDOW_DAYS, everyone: bool = False,
+              include_overdue: bool = True) -> list[DueItem]:
+    """Every unfinished deadline of the user's open cases up to `days` days ahead, soonest
+    first; overdue ones too unless asked not to."""
+    found = [case for case in session.exec(_scope(user, everyone).where(Case.status != "closed"))]
+    _refresh_stale(session, found, book, today, user)
+    finished = recheck.finished_steps(session, [case.id for case in found])
+    horizon = today + timedelta(days=days)
+    items = []
+    for case in found:
+        for step_id, title, day in (case.plan_snapshot or {}).get("deadlines", []):
+            due = date.fromisoformat(day)
+            if step_id in finished[case.id] or due > horizon:
+                continue
+            if due < today and not include_overdue:
+                continue
+            items.append(DueItem(case.public_id, case.client_name or "", step_id, title, due,
+                                 (due - today).days))
+    return sorted(items, key=lambda item: (item.due, item.client_name.lower()))
+
+
+# --- creating and handing over cases ---------------------------------------------------------
+
+def check_client_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise CaseloadError("client_name", "Enter the client's name, 1 to 200 characters.")
+    return name
+
+
+def create_client_case(session: Session, user: User, client_name: str) -> Case:
+    case = Case(organisation_id=user.organisation_id, owner_user_id=user.id,
+                client_name=check_client_name(client_name))
+    session.add(case)
+    session.flush()
+    log_event(session, case, user, "created")
+    session.commit()
+    return case
+
+
+def token_from_link(text: str) -> str | None:
+    """The resume token in a pasted resume link (…/resume/<token>) or a bare token."""
+    match = TOKEN_PATTERN.search((text or "").strip().split("?")[0].split("#")[0])
+    return match.group(1) if match else None
+
+
+def claim_case(session: Session, user: User, link: str, client_name: str) -> Case:
+    """Move a family's own case into the user's organisation; its resume link stops working."""
+    name = check_client_name(client_name)
+    token = token_from_link(link)
+    case = case_store.find_by_token(session, token) if token else None
+    if case is None or case.organisation_id is not None:
+        raise CaseloadError("link", "That resume link does not work. Check it is the whole "
+                                    "link the family saved, or ask them for their newest one.")
+    case.organisation_id = user.organisation_id
+    case.owner_user_id = user.id
+    case.client_name = name
+    case.resume_token_hash = None
+    case.updated_at = utcnow()
+    session.add(case)
+    log_event(session, case, user, "claimed")
+    session.commit()
+    return case
+
+
+# --- changing a case -------------------------------------------------------------------------
+
+def log_event(session: Session, case: Case, user: User | None, kind: str,
+              **detail: Any) -> None:
+    session.add(CaseEvent(case_id=case.id, user_id=user.id if user else None, kind=kind,
+                          detail=detail))
+
+
+def update_case(session: Session, user: User, case: Case, client_name: str, status: str,
+                owner_user_id: int | None = None) -> Case:
+    name = check_client_name(client_name)
+    if status not in CASE_STATUSES:
+        raise CaseloadError("status", "Choose active, waiting or closed.")
+    if owner_user_id is not None and owner_user_id != case.owner_user_id:
+        owner = session.get(User, owner_user_id)
+        if owner is None or owner.organisation_id != case.organisation_id or not owner.active:
+            raise CaseloadError("owner", "Choose a member of your organisation.")
+        log_event(session, case, user, "owner_changed", to=owner.name)
+        case.owner_user_id = owner.id
+    if name != case.client_name:
+        log_event(session, case, user, "renamed")
+        case.client_name = name
+    if status != case.status:
+        log_event(session, case, user, "status_changed", old=case.status, new=status)
+        case.status = status
+    case.updated_at = utcnow()
+    session.add(case)
+    session.commit()
+    return case
+
+
+def progress(session: Session, case: Case) -> dict[str, tuple[StepProgress, str]]:
+    """step id -> (progress, name of who marked it)."""
+    rows = session.exec(select(StepProgress, User.name)
+                        .join(User, User.id == StepProgress.user_id, isouter=True)
+                        .where(StepProgress.case_id == case.id))
+    return {item.step_id: (item, name or "") for item, name in rows}
+
+
+def mark_step(session: Session, user: User, case: Case, plan: Plan, step_id: str, state: str,
+              on_date: date | None, today: date) -> None:
+    """Mark a step of the case's current plan done or not applicable; state "" clears it."""
+    titles = {step.id: step.title for step in plan.steps}
+    if step_id not in titles:
+        raise CaseloadError("step", "That step is not in this case's plan any more.")
+    if state not in (*STEP_STATES, ""):
+        raise CaseloadError("state", "Choose done, not applicable, or not yet.")
+    if on_date is not None and on_date > today:
+        raise CaseloadError("on_date", "The date cannot be in the future.")
+    existing = session.exec(select(StepProgress).where(StepProgress.case_id == case.id)
+                            .where(StepProgress.step_id == step_id)).first()
+    if state == "":
+        if existing is not None:
+            session.delete(existing)
+    else:
+        existing = existing or StepProgress(case_id=case.id, step_id=step_id, state=state,
+                                            on_date=today)
+        existing.state, existing.on_date = state, on_date or today
+        existing.user_id, existing.updated_at = user.id, utcnow()
+        session.add(existing)
+    log_event(session, case, user, "step", step=titles[step_id], state=state or "open")
+    session.flush()
+    finished = recheck.finished_steps(session, [case.id])[case.id]
+    case.next_deadline = recheck.next_deadline(case.plan_snapshot, finished)
+    case.updated_at = utcnow()
+    session.add(case)
+    session.commit()
+
+
+def add_note(session: Session, user: User, case: Case, body: str) -> CaseNote:
+    body = (body or "").strip()
+    if not body or len(body) > MAX_NOTE_LENGTH:
+        raise CaseloadError("body", f"Write a note of 1 to {MAX_NOTE_LENGTH:,} characters.")
+    note = CaseNote(case_id=case.id, user_id=user.id, body=body)
+    session.add(note)
+    log_event(session, case, user, "note")
+    case.updated_at = utcnow()
+    session.add(case)
+    session.commit()
+    return note
+
+
+def notes(session: Session, case: Case) -> list[tuple[CaseNote, str]]:
+    rows = session.exec(select(CaseNote, User.name)
+                        .join(User, User.id == CaseNote.user_id, isouter=True)
+                        .where(CaseNote.case_id == case.id)
+                        .order_by(CaseNote.created_at.desc(), CaseNote.id.desc()))
+    return [(note, name or "") for note, name in rows]
+
+
+def history(session: Session, case: Case, limit: int = 200) -> list[tuple[CaseEvent, str]]:
+    rows = session.exec(select(CaseEvent, User.name)
+                        .join(User, User.id == CaseEvent.user_id, isouter=True)
+                        .where(CaseEvent.case_id == case.id)
+                        .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc()).limit(limit))
+    return [(event, name or "") for event, name in rows]
+
+
+def mark_reviewed(session: Session, user: User, case: Case) -> None:
+    """The worker has seen the plan change the rules update made."""
+    if case.flagged_at is None:
+        return
+    log_event(session, case, user, "reviewed",
+              to_version=(case.plan_changes or {}).get("to_version"))
+    case.flagged_at = None
+    case.plan_changes = None
+    session.add(case)
+    session.commit()
+
+
+def plan_changes(case: Case) -> recheck.PlanDiff | None:
+    if case.flagged_at is None or not case.plan_changes:
+        return None
+    return recheck.PlanDiff.from_dict(case.plan_changes.get("diff") or {})
+
+
+# --- the plan, export and deletion ------------------------------------------------------------
+
+def current_plan(case: Case, book: RuleBook, today: date) -> tuple[Plan | None, list]:
+    """The plan from the engine for the case's answers, or the answer problems."""
+    as_of = case.as_of or today
+    answers, errors = validate_answers(case.answers or {}, as_of)
+    if errors:
+        return None, errors
+    return evaluate(answers, as_of, book), []
+
+
+def export(session: Session, case: Case, book: RuleBook, today: date) -> dict[str, Any]:
+    """Everything the case holds, with its current plan, as JSON-ready data."""
+    plan, errors = current_plan(case, book, today)
+    marked = progress(session, case)
+    return {
+        "format": "pump-access-navigator.case/1",
+        "exported_on": today.isoformat(),
+        "case": {"id": case.public_id, "client_name": case.client_name, "status": case.status,
+                 "created_at": case.created_at.isoformat(),
+                 "updated_at": case.updated_at.isoformat()},
+        "answers": case.answers,
+        "details": case.details,
+        "answer_problems": [error.as_dict() for error in errors],
+        "plan": plan.model_dump(mode="json") if plan else None,
+        "progress": [{"step_id": step_id, "state": item.state,
+                      "on_date": item.on_date.isoformat(), "by": name}
+                     for step_id, (item, name) in marked.items()],
+        "notes": [{"at": note.created_at.isoformat(), "by": name, "text": note.body}
+                  for note, name in notes(session, case)],
+    }
+
+
+def delete_case(session: Session, case: Case) -> None:
+    """Delete the case and everything attached to it, for real."""
+    for table in (StepProgress, CaseNote, CaseEvent):
+        session.execute(sql_delete(table).where(table.case_id == case.id))
+    session.delete(case)
+    session.commit()
