@@ -10,6 +10,7 @@ from typing import Callable
 # name -> what it measures; each name is a module bench/<name>.py with run().
 BENCHMARKS: dict[str, str] = {
     "engine": "plan evaluation time and sweep throughput (target p50 <= 1 ms, >= 5,000 plans/s)",
+    "letters": "letter PDF time (target one letter p50 <= 80 ms, 6-letter packet <= 400 ms)",
 }
 
 

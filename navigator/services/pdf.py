@@ -5,14 +5,27 @@ folder: the HTML holds text people typed, so a stray URL must never become a req
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, url_is_absolute
 
 STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
 # Relative URLs in a document resolve against the static folder.
 BASE_URL = STATIC_DIR.as_uri() + "/"
+
+
+_per_thread = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread: building it again for each PDF costs tens of ms."""
+    config = getattr(_per_thread, "font_config", None)
+    if config is None:
+        config = _per_thread.font_config = FontConfiguration()
+    return config
 
 
 class RefusedURL(ValueError):
@@ -49,7 +62,8 @@ def render_pdf(html: str, title: str, author: str) -> bytes:
 
     Page size (US Letter) and page numbers come from the document's own @page CSS.
     """
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render(
+        font_config=_font_config())
     document.metadata.title = title
     document.metadata.authors = [author]
     return document.write_pdf(pdf_variant="pdf/ua-1")

@@ -11,10 +11,20 @@ from navigator.textformat import us_date
 
 
 def register_blueprints(app: Flask) -> None:
-    from navigator.web import api, errors, main
+    from navigator.web import api, errors, letters, main
 
     app.register_blueprint(main.bp)
     app.register_blueprint(api.bp)
+    from navigator.web import plan, questionnaire
+
+    app.register_blueprint(questionnaire.bp)
+    app.register_blueprint(plan.bp)
+    app.register_blueprint(letters.bp)
+    from navigator.web import auth, caseload
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(caseload.bp)
+    app.register_blueprint(caseload.feed_bp)
     errors.register(app)
     app.add_template_filter(us_date, "us_date")
     app.context_processor(_page_context)

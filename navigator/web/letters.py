@@ -1,0 +1,179 @@
+"""Letters: the list the case's plan calls for, the details form, HTML preview, PDF and packet.
+
+Thin routes over navigator.services.letters; the current anonymous case comes from the session.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, session, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Optional
+
+from navigator import db, rulebook
+from navigator.engine import Plan, evaluate, validate_answers
+from navigator.models import Case
+from navigator.services import cases
+from navigator.services import letters as letter_service
+
+bp = Blueprint("letters", __name__, url_prefix="/letters")
+SESSION_KEY = "case_public_id"
+
+
+# --- the details form: WTForms fields built from the service's field list -------------------
+
+FIELD_LABELS = {
+    "patient_name": _l("Patient's full name"),
+    "date_of_birth": _l("Date of birth"),
+    "member_id": _l("Member ID"),
+    "group_number": _l("Group number"),
+    "insurer_name": _l("Insurer or plan name"),
+    "insurer_address": _l("Insurer or plan address"),
+    "claim_number": _l("Claim or reference number"),
+    "prescriber_name": _l("Prescriber's name"),
+    "prescriber_npi": _l("Prescriber's NPI"),
+    "practice_address": _l("Practice address"),
+    "practice_phone": _l("Practice phone"),
+    "denial_reason": _l("Reason given for the denial"),
+}
+FIELD_HINTS = {
+    "date_of_birth": _l("Written as YYYY-MM-DD, for example 1990-04-17."),
+    "member_id": _l("As printed on the insurance card. For Medicare, the Medicare number."),
+    "prescriber_npi": _l("The 10-digit National Provider Identifier."),
+    "practice_phone": _l("Digits, spaces and + ( ) - . only."),
+    "denial_reason": _l("Copy the reason from the denial notice, word for word."),
+}
+
+
+class DetailsForm(FlaskForm):
+    """The browser gets maxlength; the service's validate_details makes every check."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        raw = {name: self[name].data or "" for name in letter_service.DETAIL_FIELDS}
+        _clean, errors = letter_service.validate_details(raw)
+        for error in errors:
+            field = self[error.field]
+            message = _("%(label)s %(message)s", label=field.label.text, message=error.message)
+            if message not in field.errors:
+                field.errors = [*field.errors, message]
+            valid = False
+        return valid
+
+    def details(self) -> dict[str, str]:
+        raw = {name: self[name].data or "" for name in letter_service.DETAIL_FIELDS}
+        clean, _errors = letter_service.validate_details(raw)
+        return clean or {}
+
+
+for _name, _spec in letter_service.DETAIL_FIELDS.items():
+    _kind = TextAreaField if _spec.multiline else StringField
+    setattr(DetailsForm, _name, _kind(
+        FIELD_LABELS[_name], description=FIELD_HINTS.get(_name, ""),
+        validators=[Optional()],
+        render_kw={"maxlength": _spec.max_length}))
+
+
+# --- the current case and its plan --------------------------------------------------------------
+
+@dataclass
+class CurrentCase:
+    case: Case
+    answers: dict
+    plan: Plan
+
+
+def _current_case() -> CurrentCase | None:
+    """The session's case with complete answers and its plan, or None."""
+    case = cases.get_case(db.get_session(), session.get(SESSION_KEY))
+    if case is None:
+        return None
+    as_of = cases.as_of_for(case)
+    answers, errors = validate_answers(case.answers or {}, as_of)
+    if errors:
+        return None
+    return CurrentCase(case, answers, evaluate(answers, as_of, rulebook.current()))
+
+
+def _require_case() -> CurrentCase:
+    current = _current_case()
+    if current is None:
+        flash(_("Answer the questions about your coverage first: letters are filled in from "
+                "your answers."), "warning")
+        abort(redirect(url_for("main.home")))
+    return current
+
+
+def _require_letter(current: CurrentCase, letter_id: str) -> None:
+    if letter_id not in letter_service.letter_ids_in_plan(current.plan):
+        abort(404)
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+@bp.get("/")
+def index():
+    current = _require_case()
+    return render_template("letters/index.html", plan=current.plan,
+                           details=current.case.details or {},
+                           detail_fields=letter_service.DETAIL_FIELDS, labels=FIELD_LABELS)
+
+
+@bp.route("/details", methods=["GET", "POST"])
+def details():
+    current = _require_case()
+    form = DetailsForm() if request.method == "POST" else DetailsForm(
+        data=current.case.details or {})
+    if request.method == "POST" and form.validate():
+        cases.save_details(db.get_session(), current.case, form.details())
+        flash(_("Your letter details are saved."), "success")
+        return redirect(url_for("letters.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("letters/details.html", form=form), status
+
+
+@bp.get("/<letter_id>")
+def preview(letter_id: str):
+    current = _require_case()
+    _require_letter(current, letter_id)
+    article = letter_service.render_letter(letter_id, current.answers, current.case.details or {},
+                                           current.plan, rulebook.current())
+    title = rulebook.current().letters[letter_id].title
+    return render_template("letters/preview.html", article=article, letter_id=letter_id,
+                           title=title)
+
+
+@bp.get("/<letter_id>.pdf")
+def pdf(letter_id: str):
+    current = _require_case()
+    _require_letter(current, letter_id)
+    body = letter_service.letter_pdf(letter_id, current.answers, current.case.details or {},
+                                     current.plan, rulebook.current())
+    return _pdf_response(body, letter_service.pdf_filename(letter_id, current.plan.as_of))
+
+
+@bp.post("/packet")
+def packet():
+    current = _require_case()
+    chosen = request.form.getlist("letter")
+    available = letter_service.letter_ids_in_plan(current.plan)
+    unknown = [lid for lid in chosen if lid not in available]
+    if not chosen or unknown:
+        flash(_("Choose one or more of the letters listed to put in the packet."), "error")
+        return redirect(url_for("letters.index"))
+    body = letter_service.packet_pdf(chosen, current.answers, current.case.details or {},
+                                     current.plan, rulebook.current())
+    return _pdf_response(body, letter_service.packet_filename(current.plan.as_of or date.today()))
+
+
+def _pdf_response(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    current_app.logger.debug("letter PDF %s: %d bytes", filename, len(body))
+    return response
