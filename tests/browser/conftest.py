@@ -20,8 +20,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def live_server(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'navigator.db'}"
     db.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": True,
-                      "RATELIMIT_ENABLED": False})
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": True})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
