@@ -1,7 +1,7 @@
 """Home page and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, url_for
 
 from navigator import db, rulebook
 
@@ -10,7 +10,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("main/index.html")
+    return render_template("main/index.html", start_url=url_for("questionnaire.start"))
 
 
 @bp.get("/healthz")
