@@ -120,15 +120,24 @@ class _Context:
         return Step(
             id=step.id, rule_id=rule.id, title=self.render(step.title),
             detail=self.render(step.detail), why=rule.why,
-            sources=[self.source(s) for s in step.all_source_ids],
+            sources=[self.source(s) for s in self._source_ids(step)],
             deadline=self.deadline(step.deadline) if step.deadline else None,
             contacts=contacts, documents=[self.render(d) for d in step.documents],
             confirm=self.confirm(step))
 
+    def _source_ids(self, step: CompiledStep) -> tuple[str, ...]:
+        if not step.state_sources:
+            return step.all_source_ids
+        section = getattr(self.state, step.state_sources)
+        return tuple(dict.fromkeys((*step.all_source_ids, *section.sources)))
+
     def confirm(self, step: CompiledStep) -> str | None:
         """A "confirm with …" note when the step rests on anything not verified."""
         if not (step.unverified_source
-                or any(self._unverified(p) for p in step.checked_placeholders)):
+                or any(self._unverified(p) for p in step.checked_placeholders)
+                or (step.state_sources and not all(
+                    self.book.sources[s].verified
+                    for s in getattr(self.state, step.state_sources).sources))):
             return None
         who = self.render(step.confirm_with) if step.confirm_with else CONFIRM_DEFAULT
         return f"Some of this is not yet confirmed in an official source. Confirm with {who} before you rely on it."

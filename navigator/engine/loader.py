@@ -86,6 +86,7 @@ class CompiledStep:
     checked_placeholders: tuple[Placeholder, ...]
     all_source_ids: tuple[str, ...] = ()     # the rule's sources, then the step's own
     unverified_source: bool = False
+    state_sources: str | None = None
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ def _load_states(root: Path, checker: "_Checker", problems: list[Problem]) -> di
         if spec.code not in STATES:
             problems.append(Problem(rel, f"state {spec.code}", "code", "not a state or DC"))
         checker.sources(rel, f"state {spec.code}", spec.sources)
+        checker.sources(rel, f"state {spec.code}", spec.fair_hearing.sources, "fair_hearing.sources")
         _check_unverified(root, rel, f"state {spec.code}", spec, spec.unverified, problems)
         states[spec.code] = spec
     missing = sorted(set(STATES) - {path.stem for path in files})
@@ -482,7 +484,8 @@ class _Checker:
         return CompiledStep(id=spec.id, order=spec.order, position=index, title=title,
                             detail=detail, contacts=contacts, documents=documents,
                             deadline=deadline, source_ids=tuple(spec.sources),
-                            confirm_with=confirm, checked_placeholders=checked)
+                            confirm_with=confirm, checked_placeholders=checked,
+                            state_sources=spec.state_sources)
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
         given = [name for name in ("days", "months", "parameter", "state")

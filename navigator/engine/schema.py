@@ -90,6 +90,7 @@ class ChipInfo(Strict):
 
 
 class FairHearing(Strict):
+    sources: list[str] = []          # the sources of this section's facts
     days: StrictInt | None
     counted_from: str | None
     managed_care_appeal_first: YesNoUnknown
@@ -234,6 +235,8 @@ class StepSpec(Strict):
     documents: list[str] = []
     deadline: DeadlineSpec | None = None
     sources: list[str] = []
+    # Cite the sources of a section of the person's state file, e.g. fair_hearing.
+    state_sources: Literal["fair_hearing"] | None = None
     confirm_with: str | None = None
 
 
