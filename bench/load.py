@@ -1,0 +1,257 @@
+"""Load test (issue 8): the app under gunicorn on 127.0.0.1, 50 simulated people completing the
+questionnaire, viewing their plan and downloading a letter, beside a minimal Flask "hello" under
+the same server settings for the ceiling. Bounded: each run lasts LOAD_SECONDS, loopback only.
+
+Afterwards every answer each simulated person submitted is looked up in the database: a lost
+answer is counted, not guessed. Runs on SQLite and, when reachable, PostgreSQL.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess  # nosec B404: starts our own gunicorn on loopback
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.harness import Result, percentile
+from bench.loadclient import Browser, csrf_token
+from navigator.db import upgrade
+from navigator.questionnaire import default_questions_path, load_questionnaire
+from navigator.questionnaire.forms import token_for
+
+ROOT = Path(__file__).resolve().parent.parent
+USERS = int(os.environ.get("LOAD_USERS", "50"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
+WORKERS = int(os.environ.get("LOAD_WORKERS", "3"))
+THREADS = int(os.environ.get("LOAD_THREADS", "8"))
+POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(target: str, env: dict) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "gthread",
+               "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               target]
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # nosec B603
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            _warm_up(port)
+            return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"gunicorn for {target} did not start")
+
+
+def _warm_up(port: int, seconds: float = 4.0) -> None:
+    """Until every worker has loaded the app (rules, templates, PDF fonts) nothing is measured."""
+    stop_at = time.monotonic() + seconds
+
+    def hit() -> None:
+        browser = Browser("127.0.0.1", port)
+        while time.monotonic() < stop_at:
+            browser.get("warm-up", "/")
+        browser.close()
+
+    threads = [threading.Thread(target=hit) for _ in range(WORKERS * THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def person_answers(number: int) -> dict:
+    """A distinct, complete set of answers per journey: the income marks whose it is."""
+    medicare = number % 3 == 0
+    answers = {
+        "state": ("OH", "TX", "NY", "CA", "FL")[number % 5],
+        "age": 70 if medicare else 9 + number % 40,
+        "diabetes_type": "type1", "household_size": 1 + number % 5,
+        "annual_income": 20_000 + number,  # unique per journey
+        "current_therapy": "injections", "pump_wanted": ("tslim_x2", "omnipod_5")[number % 2],
+        "uses_cgm": True, "denial": "none",
+    }
+    if medicare:
+        answers.update(coverage="medicare_original", medigap=True, also_medicaid=False)
+    else:
+        answers.update(coverage="medicaid")
+    return answers
+
+
+def journey(browser: Browser, questionnaire, answers: dict, with_letter: bool = True) -> bool:
+    """Questionnaire to plan to letter, as a person clicks; True when it reached the end."""
+    status, path, body = browser.get("start", "/start")
+    for _ in range(20):
+        if status != 200:
+            return False
+        if path == "/check":
+            break
+        page = questionnaire.page(path.rsplit("/", 1)[-1])
+        if page is None:
+            return False
+        form = {"csrf_token": csrf_token(body) or ""}
+        for question in page.visible_questions(answers):
+            if answers.get(question.field) is not None:   # optional ones left blank
+                form[question.field] = token_for(answers[question.field])
+        status, path, body = browser.post("question page", path, form)
+    else:
+        return False
+    status, _, body = browser.get("plan page", "/plan")
+    if status != 200 or not with_letter:
+        return status == 200
+    status, _, _ = browser.get("letter PDF", "/letters/medical_necessity.pdf")
+    return status == 200
+
+
+def plan_views(browser: Browser, questionnaire, answers: dict, stop_at: float) -> bool:
+    """One journey to make a case, then the plan page again and again (a person checking it)."""
+    samples_before = len(browser.samples)
+    if not journey(browser, questionnaire, answers, with_letter=False):
+        return False
+    del browser.samples[samples_before:]   # only the repeated plan views are measured
+    while time.monotonic() < stop_at:
+        if browser.get("plan page", "/plan")[0] != 200:
+            return False
+    return True
+
+
+def _drive(port: int, scenario, seconds: float) -> tuple[list, list[dict], float]:
+    """USERS threads, each a person starting journey after journey until time is up;
+    `scenario(browser, answers, stop_at)` returns True when the person got to the end."""
+    stop_at = time.monotonic() + seconds
+    samples: list = []
+    submitted: list[dict] = []
+    lock = threading.Lock()
+    counter = iter(range(10**9))
+
+    def user() -> None:
+        while time.monotonic() < stop_at:
+            browser = Browser("127.0.0.1", port)
+            number = next(counter)
+            answers = person_answers(number)
+            finished = scenario(browser, answers, stop_at)
+            browser.close()
+            with lock:
+                samples.extend(browser.samples)
+                if finished:
+                    submitted.append(answers)
+
+    threads = [threading.Thread(target=user, daemon=True) for _ in range(USERS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 60)
+    return samples, submitted, time.perf_counter() - started
+
+
+def _report(label: str, samples: list, elapsed: float) -> list[Result]:
+    by_name = defaultdict(list)
+    for sample in samples:
+        by_name[sample.name].append(sample)
+    errors = sum(1 for s in samples if s.status >= 400)
+    results = [Result(f"{label}: requests/s (all)", len(samples) / elapsed, "req/s"),
+               Result(f"{label}: errors", errors, "responses >= 400 or failed")]
+    for name, group in sorted(by_name.items()):
+        times = [s.seconds * 1000 for s in group]
+        results.append(Result(f"{label}: {name}: {len(group)} requests, {len(group) / elapsed:.1f}/s,"
+                              f" p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms, p99",
+                              percentile(times, 99), "ms"))
+    return results
+
+
+def _lost_answers(database_url: str, submitted: list[dict]) -> int:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT answers FROM cases")).all()
+    finally:
+        engine.dispose()
+    stored = {}
+    for (answers,) in rows:
+        if isinstance(answers, str):
+            import json
+            answers = json.loads(answers)
+        stored[answers.get("annual_income")] = answers
+    lost = 0
+    for answers in submitted:
+        saved = stored.get(answers["annual_income"])
+        if saved is None or any(saved.get(k) != v for k, v in answers.items()):
+            lost += 1
+    return lost
+
+
+def _postgres_database() -> str | None:
+    admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT",
+                             connect_args={"connect_timeout": 3})
+    name = f"navigator_load_{os.getpid()}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.SQLAlchemyError:
+        return None
+    finally:
+        admin.dispose()
+    return sa.engine.make_url(POSTGRES_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+def run() -> list[Result]:
+    results: list[Result] = []
+    server, port = _start("bench.hello_app:app", {})
+    try:
+        samples, _, elapsed = _drive(port, lambda b, _a, _s: b.get("hello", "/")[0] == 200,
+                                     SECONDS / 2)
+    finally:
+        _stop(server)
+    results += _report("hello ceiling", samples, elapsed)
+    hello_rate = len(samples) / elapsed
+
+    questionnaire = load_questionnaire(default_questions_path(ROOT / "rules"))
+    databases = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/load.db", "postgresql": _postgres_database()}
+    for label, url in databases.items():
+        if url is None:
+            results.append(Result(f"{label}: skipped, PostgreSQL not reachable", 0, ""))
+            continue
+        upgrade(url)
+        env = {"DATABASE_URL": url, "NAVIGATOR_ENV": "production", "SECRET_KEY": "load-" + "k" * 40,
+               "API_RATE_LIMIT": "100000 per minute"}
+        server, port = _start("app:app", env)
+        try:
+            samples, submitted, elapsed = _drive(
+                port, lambda b, a, _s: journey(b, questionnaire, a), SECONDS)
+            results += _report(f"{label}, mixed journeys", samples, elapsed)
+            results.append(Result(f"{label}: journeys completed", len(submitted), ""))
+            results.append(Result(f"{label}: lost answers", _lost_answers(url, submitted), "", "0"))
+            samples, _, elapsed = _drive(
+                port, lambda b, a, stop: plan_views(b, questionnaire, a, stop), SECONDS / 2)
+            results += _report(f"{label}, plan page only", samples, elapsed)
+            plan_rate = sum(1 for s in samples if s.name == "plan page") / elapsed
+            results.append(Result(f"{label}: plan pages/s as % of the hello ceiling",
+                                  100 * plan_rate / hello_rate, "%", ">= 25%"))
+        finally:
+            _stop(server)
+    return results
