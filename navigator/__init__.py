@@ -65,5 +65,8 @@ def _recheck_saved_cases(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
+    from navigator import logfilter
+
     level = str(app.config.get("LOG_LEVEL", "INFO")).upper()
     app.logger.setLevel(getattr(logging, level, logging.INFO))
+    logfilter.install(app)      # secret links (resume, feed, invitation) never reach a log

@@ -52,7 +52,7 @@ def walk(client, journey):
 
 def stored_answers(app, client):
     with client.session_transaction() as session:
-        public_id = session["case_id"]
+        public_id = session["case_public_id"]
     from sqlmodel import Session
     with Session(app.extensions["db_engine"]) as db_session:
         return cases.get_case(db_session, public_id).answers

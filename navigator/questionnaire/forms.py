@@ -128,8 +128,10 @@ def _make_field(question: Question, as_of: date):
                        render_kw={"inputmode": "numeric" if step == "1" else "decimal"})
 
 
-def build_form(page: Page, answers: dict[str, Any], as_of: date, formdata=None) -> FlaskForm:
-    """The form for the questions of `page` shown for these answers, filled with them."""
+def build_form(page: Page, answers: dict[str, Any], as_of: date, formdata=None,
+               csrf: bool = True) -> FlaskForm:
+    """The form for the questions of `page` shown for these answers, filled with them.
+    csrf=False only for a submission whose CSRF token was already checked."""
 
     class PageForm(FlaskForm):
         pass
@@ -143,7 +145,7 @@ def build_form(page: Page, answers: dict[str, Any], as_of: date, formdata=None) 
                     BooleanField(gettext(question.spec.prefer_not_label)))
         if question.field in answers:
             initial.update(_initial(question, answers[question.field]))
-    form = PageForm(formdata=formdata, data=initial)
+    form = PageForm(formdata=formdata, data=initial, **({} if csrf else {"meta": {"csrf": False}}))
     form.questions = questions
     return form
 

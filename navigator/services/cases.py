@@ -7,6 +7,7 @@ not leak working links. Lookups compare hashes in the database index; the token 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -32,6 +33,10 @@ def create_case(session: Session, answers: dict[str, Any] | None = None) -> Case
 def get_case(session: Session, public_id: str | None) -> Case | None:
     if not public_id or len(public_id) != 32:
         return None
+    # A request often asks twice (access check, then the page): reuse what this session loaded.
+    for loaded in session.identity_map.values():
+        if isinstance(loaded, Case) and loaded.public_id == public_id:
+            return loaded
     return session.exec(select(Case).where(Case.public_id == public_id)).first()
 
 
@@ -62,9 +67,16 @@ def issue_resume_token(session: Session, case: Case) -> str:
 
 
 def find_by_token(session: Session, token: str) -> Case | None:
+    """The case a resume token opens, or None; every kind of wrong token gets the same None."""
     if not token or len(token) > 100:
         return None
-    return session.exec(select(Case).where(Case.resume_token_hash == hash_token(token))).first()
+    wanted = hash_token(token)
+    case = session.exec(select(Case).where(Case.resume_token_hash == wanted)).first()
+    # The index lookup finds the candidate; the final check takes the same time for any
+    # mismatch, so response timing says nothing about how close a guess was.
+    if case is None or not hmac.compare_digest(case.resume_token_hash or "", wanted):
+        return None
+    return case
 
 
 def delete_case(session: Session, case: Case) -> None:
@@ -80,6 +92,20 @@ def purge_older_than(session: Session, days: int, now: datetime | None = None) -
                           .where(Case.organisation_id.is_(None)))
     session.commit()
     return result.rowcount or 0
+
+
+def export(case: Case, plan: dict[str, Any] | None) -> dict[str, Any]:
+    """Everything held about a family's case, for the person to keep (the resume token's
+    hash is left out: it opens nothing and means nothing to them)."""
+    return {
+        "case": case.public_id,
+        "created_at": case.created_at.isoformat(),
+        "updated_at": case.updated_at.isoformat(),
+        "answers": dict(case.answers or {}),
+        "letter_details": dict(case.details or {}),
+        "has_resume_link": case.resume_token_hash is not None,
+        "plan": plan,
+    }
 
 
 def as_of_for(case: Case) -> date:

@@ -28,6 +28,10 @@ def _font_config() -> FontConfiguration:
     return config
 
 
+class PdfRenderError(RuntimeError):
+    """The PDF could not be made; the web layer shows a message page, the case is untouched."""
+
+
 class RefusedURL(ValueError):
     """A document asked for a resource outside the static folder."""
 
@@ -62,8 +66,11 @@ def render_pdf(html: str, title: str, author: str) -> bytes:
 
     Page size (US Letter) and page numbers come from the document's own @page CSS.
     """
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render(
-        font_config=_font_config())
-    document.metadata.title = title
-    document.metadata.authors = [author]
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    try:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render(
+            font_config=_font_config())
+        document.metadata.title = title
+        document.metadata.authors = [author]
+        return document.write_pdf(pdf_variant="pdf/ua-1")
+    except Exception as exc:  # WeasyPrint and its libraries raise many kinds; all mean "no PDF"
+        raise PdfRenderError(type(exc).__name__) from exc

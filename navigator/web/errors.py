@@ -5,6 +5,7 @@ import traceback
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError, InterfaceError
+from navigator.services.pdf import PdfRenderError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 MESSAGES = {
@@ -46,6 +47,12 @@ def register(app: Flask) -> None:
         app.logger.error("database unavailable: %s on %s %s",
                          type(getattr(exc, "orig", exc)).__name__, request.method, request.url_rule)
         return _render(503)
+
+    @app.errorhandler(PdfRenderError)
+    def pdf_failed(exc: PdfRenderError):
+        # The class of the renderer's failure only: the document holds the person's details.
+        app.logger.error("PDF rendering failed (%s) on %s", exc, request.url_rule)
+        return render_template("errors/pdf.html", status=503), 503
 
     @app.errorhandler(ServiceUnavailable)
     def service_unavailable(_exc: ServiceUnavailable):

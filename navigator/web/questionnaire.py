@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, make_response, redirect, render_template,
-                   request, session, url_for)
+from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect,
+                   render_template, request, session, url_for)
 
 from flask_babel import gettext
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.datastructures import MultiDict
 
-from navigator import db
+from navigator import db, rulebook
+from navigator.engine import evaluate, validate_answers
 from navigator.extensions import limiter
 from navigator.models import Case
 from navigator.questionnaire import Page, Questionnaire, load_questionnaire
@@ -18,7 +21,8 @@ from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, build_form, form_an
 from navigator.services import cases
 
 bp = Blueprint("questionnaire", __name__)
-CASE_KEY = "case_id"
+CASE_KEY = "case_public_id"   # the letters and caseload pages read the same key
+PENDING_KEY = "pending_page"  # a page submitted while the database was down, not yet saved
 
 
 @bp.record_once
@@ -61,6 +65,19 @@ def start():
 
 @bp.route("/questions/<page_id>", methods=["GET", "POST"])
 def question_page(page_id: str):
+    try:
+        return _question_page(page_id)
+    except (OperationalError, InterfaceError):
+        if request.method == "POST":
+            # The database is down: keep what they submitted (CSRF was already checked) so no
+            # answer is lost; the 503 page shows and save_pending_answers stores it later.
+            session[PENDING_KEY] = {"page": page_id, "form": [
+                (key, value) for key, value in request.form.items(multi=True)
+                if key != "csrf_token"]}
+        raise
+
+
+def _question_page(page_id: str):
     flow = questionnaire()
     page = flow.page(page_id) or abort(404)
     case = current_case()
@@ -75,15 +92,46 @@ def question_page(page_id: str):
                       formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         merged = flow.prune({**answers, **form_answers(form)})
-        if case is None:
-            case = cases.create_case(db.get_session())
-            session[CASE_KEY] = case.public_id
-        cases.save_answers(db.get_session(), case, merged)
+        _store(case, merged)
         return redirect(_after(page, merged, change))
     back = url_for("questionnaire.check") if change else _back_url(flow, page, answers)
     return render_template("questionnaire/page.html", page=page, form=form, back_url=back,
                            topic_count=len(flow.topics), errors=_error_links(form),
                            prefer_not_suffix=PREFER_NOT_SUFFIX, has_case=case is not None)
+
+
+def _store(case: Case | None, answers: dict) -> None:
+    if case is None:
+        case = cases.create_case(db.get_session())
+        session[CASE_KEY] = case.public_id
+    cases.save_answers(db.get_session(), case, answers)
+
+
+def _apply(page: Page, formdata) -> dict | None:
+    """Validate a submitted page against the case's answers and save it: the merged answers,
+    or None (nothing saved) when the page has errors."""
+    case = current_case()
+    answers = dict(case.answers) if case else {}
+    form = build_form(page, answers, date.today(), formdata=formdata, csrf=False)
+    if not form.validate():
+        return None
+    merged = questionnaire().prune({**answers, **form_answers(form)})
+    _store(case, merged)
+    return merged
+
+
+@bp.before_app_request
+def save_pending_answers() -> None:
+    """A page submitted while the database was down is saved before anything else happens;
+    if the database is still down the 503 page shows again and the page stays pending."""
+    pending = session.get(PENDING_KEY)
+    if pending is None or request.endpoint == "static":
+        return
+    page = questionnaire().page(pending.get("page", ""))
+    if page is None or _apply(page, MultiDict(pending.get("form", []))) is None:
+        # Answers that no longer fit (the page is gone or changed): the flow asks again.
+        current_app.logger.warning("pending answers dropped: they no longer validate")
+    session.pop(PENDING_KEY, None)
 
 
 def _after(page: Page, answers: dict, change: bool) -> str:
@@ -136,7 +184,7 @@ def save():
     return response
 
 
-@bp.get("/resume/<token>")
+@bp.get("/resume/<path:token>")   # path: even a "token" with a slash gets the same page
 @limiter.limit("20 per minute")
 def resume(token: str):
     case = cases.find_by_token(db.get_session(), token)
@@ -145,6 +193,22 @@ def resume(token: str):
     session[CASE_KEY] = case.public_id
     # Redirect so the token does not stay in the address bar or the history.
     return redirect(resume_target(case.answers))
+
+
+@bp.get("/export.json")
+def export():
+    """Everything held about this session's case, as a file to keep."""
+    case = current_case()
+    if case is None:
+        return redirect(url_for("questionnaire.start"))
+    as_of = cases.as_of_for(case)
+    answers, errors = validate_answers(case.answers, as_of)
+    plan = None if errors else evaluate(answers, as_of, rulebook.current()).model_dump(mode="json")
+    response = jsonify(cases.export(case, plan))
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="pump-access-my-data-{date.today().isoformat()}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/delete", methods=["GET", "POST"])
