@@ -20,15 +20,18 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: SQL parameters are answers and letter details (personal data); they must
+    # not reach a log line or an exception message, whatever the log level.
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"connect_timeout": 5})
+                         connect_args={"connect_timeout": 5}, hide_parameters=True)
 
 
 def _ensure_sqlite_folder(url: str) -> None:

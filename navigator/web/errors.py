@@ -46,6 +46,9 @@ def register(app: Flask) -> None:
         # Only the exception class: the message may hold SQL parameters (personal data).
         app.logger.error("database unavailable: %s on %s %s",
                          type(getattr(exc, "orig", exc)).__name__, request.method, request.url_rule)
+        # Areas keep what was being submitted (the questionnaire's answers) for later.
+        for keep in app.extensions.get("on_database_unavailable", []):
+            keep()
         return _render(503)
 
     @app.errorhandler(PdfRenderError)

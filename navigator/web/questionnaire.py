@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect,
+from flask import (Blueprint, abort, current_app, g, jsonify, make_response, redirect,
                    render_template, request, session, url_for)
 
 from flask_babel import gettext
-from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.datastructures import MultiDict
 
 from navigator import db, rulebook
@@ -22,7 +21,8 @@ from navigator.services import cases
 
 bp = Blueprint("questionnaire", __name__)
 CASE_KEY = "case_public_id"   # the letters and caseload pages read the same key
-PENDING_KEY = "pending_page"  # a page submitted while the database was down, not yet saved
+PENDING_KEY = "pending_pages"  # pages submitted while the database was down, not yet saved
+MAX_PENDING_PAGES = 20         # the session cookie must stay small
 
 
 @bp.record_once
@@ -65,19 +65,6 @@ def start():
 
 @bp.route("/questions/<page_id>", methods=["GET", "POST"])
 def question_page(page_id: str):
-    try:
-        return _question_page(page_id)
-    except (OperationalError, InterfaceError):
-        if request.method == "POST":
-            # The database is down: keep what they submitted (CSRF was already checked) so no
-            # answer is lost; the 503 page shows and save_pending_answers stores it later.
-            session[PENDING_KEY] = {"page": page_id, "form": [
-                (key, value) for key, value in request.form.items(multi=True)
-                if key != "csrf_token"]}
-        raise
-
-
-def _question_page(page_id: str):
     flow = questionnaire()
     page = flow.page(page_id) or abort(404)
     case = current_case()
@@ -120,18 +107,41 @@ def _apply(page: Page, formdata) -> dict | None:
     return merged
 
 
+def keep_submitted_page() -> None:
+    """Called when the database is unreachable: a question page being submitted is kept in
+    the session, so no answer is lost; save_pending_answers stores it once the database is
+    back. Only a submission that passed the CSRF check is kept."""
+    if request.endpoint != "questionnaire.question_page" or request.method != "POST":
+        return
+    if current_app.config.get("WTF_CSRF_ENABLED") and not g.get("csrf_valid"):
+        return
+    submitted = [(key, value) for key, value in request.form.items(multi=True)
+                 if key != "csrf_token"]
+    pages = session.get(PENDING_KEY, [])
+    session[PENDING_KEY] = [*pages, {"page": request.view_args["page_id"], "form": submitted}
+                            ][-MAX_PENDING_PAGES:]
+
+
 @bp.before_app_request
 def save_pending_answers() -> None:
-    """A page submitted while the database was down is saved before anything else happens;
-    if the database is still down the 503 page shows again and the page stays pending."""
-    pending = session.get(PENDING_KEY)
-    if pending is None or request.endpoint == "static":
+    """Pages submitted while the database was down are saved, in order, before anything else
+    happens; if it is still down the 503 page shows again and they stay pending."""
+    pages = session.get(PENDING_KEY)
+    if not pages or request.endpoint == "static":
         return
-    page = questionnaire().page(pending.get("page", ""))
-    if page is None or _apply(page, MultiDict(pending.get("form", []))) is None:
-        # Answers that no longer fit (the page is gone or changed): the flow asks again.
-        current_app.logger.warning("pending answers dropped: they no longer validate")
+    dropped = 0
+    for pending in pages:
+        page = questionnaire().page(pending.get("page", ""))
+        if page is None or _apply(page, MultiDict(pending.get("form", []))) is None:
+            dropped += 1     # no longer fits the answers (or the questions changed): asked again
     session.pop(PENDING_KEY, None)
+    if dropped:
+        current_app.logger.warning("%d pending page(s) dropped: no longer valid", dropped)
+
+
+@bp.record_once
+def _keep_pages_when_the_database_is_down(state) -> None:
+    state.app.extensions.setdefault("on_database_unavailable", []).append(keep_submitted_page)
 
 
 def _after(page: Page, answers: dict, change: bool) -> str:

@@ -1,0 +1,145 @@
+"""Faults: the database going away mid-questionnaire loses no answer; a PDF that cannot be
+rendered gets a message page and leaves the case as it was."""
+from __future__ import annotations
+
+import contextlib
+import re
+
+import pytest
+from sqlmodel import Session
+
+from navigator import db
+from navigator.services import cases
+from tests.answers import answers as make_answers
+from tests.test_questionnaire import MEDICARE_JOURNEY, walk
+
+UNREACHABLE_URL = "postgresql://postgres@127.0.0.1:1/navigator"
+
+
+@contextlib.contextmanager
+def database_down(app):
+    """Point the running app at a database nobody listens on, then back."""
+    working = app.extensions["db_engine"]
+    broken = db.make_engine(UNREACHABLE_URL)
+    app.extensions["db_engine"] = broken
+    try:
+        yield
+    finally:
+        app.extensions["db_engine"] = working
+        broken.dispose()
+
+
+def stored_case(app, client):
+    with client.session_transaction() as flask_session:
+        public_id = flask_session.get("case_public_id")
+    with Session(app.extensions["db_engine"]) as session:
+        return cases.get_case(session, public_id)
+
+
+def pending_pages(client) -> list:
+    with client.session_transaction() as flask_session:
+        return flask_session.get("pending_pages", [])
+
+
+def test_an_answer_sent_while_the_database_is_down_is_saved_when_it_returns(app, client):
+    walk(client, MEDICARE_JOURNEY[:4])
+    with database_down(app):
+        response = client.post("/questions/household",
+                               data={"household_size": "2", "annual_income": "$41,234"})
+        assert response.status_code == 503
+        assert "We cannot reach our database" in response.get_data(as_text=True)
+        assert client.get("/check").status_code == 503       # still down: still kept
+    assert len(pending_pages(client)) == 1
+    assert "annual_income" not in stored_case(app, client).answers
+    response = client.get("/questions/therapy")
+    assert response.status_code == 200
+    answers = stored_case(app, client).answers
+    assert answers["annual_income"] == 41234 and answers["household_size"] == 2
+    assert answers["coverage"] == "medicare_original"            # nothing earlier was lost
+    assert pending_pages(client) == []
+
+
+def test_a_first_visitor_loses_nothing_either(app, client):
+    with database_down(app):
+        assert client.post("/questions/state", data={"state": "VT"}).status_code == 503
+        assert client.post("/questions/about_you",
+                           data={"age": "41", "diabetes_type": "type1"}).status_code == 503
+    assert client.get("/").status_code == 200
+    assert stored_case(app, client).answers == {"state": "VT", "age": 41,
+                                                "diabetes_type": "type1"}
+
+
+def test_a_pending_page_that_no_longer_validates_is_dropped_not_saved(app, client):
+    walk(client, MEDICARE_JOURNEY[:1])
+    with database_down(app):
+        assert client.post("/questions/about_you",
+                           data={"age": "two hundred", "diabetes_type": "type1"}).status_code == 503
+    assert client.get("/").status_code == 200
+    assert stored_case(app, client).answers == {"state": "OH"}
+    assert pending_pages(client) == []
+
+
+def test_with_csrf_on_only_a_checked_submission_is_kept(db_url):
+    from navigator import create_app
+    app = create_app({"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    page = client.get("/questions/state").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    with database_down(app):
+        assert client.post("/questions/state", data={"state": "OH"}).status_code == 400
+        assert pending_pages(client) == []
+        assert client.post("/questions/state",
+                           data={"state": "OH", "csrf_token": token}).status_code == 503
+    [kept] = pending_pages(client)
+    assert kept["page"] == "state" and [tuple(pair) for pair in kept["form"]] == [("state", "OH")]
+    client.get("/")
+    assert stored_case(app, client).answers == {"state": "OH"}
+    app.extensions["db_engine"].dispose()
+
+
+# --- PDF rendering fails --------------------------------------------------------------------
+
+class RendererBroke(RuntimeError):
+    pass
+
+
+@pytest.fixture
+def broken_renderer(monkeypatch):
+    import navigator.services.pdf as pdf
+
+    def refuse(*_args, **_kwargs):
+        raise RendererBroke("cairo exploded while drawing Zebulon's letter")
+    monkeypatch.setattr(pdf, "HTML", refuse)
+
+
+@pytest.fixture
+def case_client(app, client):
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        case = cases.create_case(session, make_answers(coverage="employer", denial="claim"))
+        cases.save_details(session, case, {"patient_name": "Zebulon Quill"})
+    with client.session_transaction() as flask_session:
+        flask_session["case_public_id"] = case.public_id
+    client.public_id = case.public_id
+    return client
+
+
+@pytest.mark.parametrize("path", ["/plan.pdf", "/letters/internal_appeal.pdf"])
+def test_a_pdf_that_cannot_be_rendered_gets_a_message_and_the_case_is_intact(
+        app, case_client, broken_renderer, caplog, path):
+    before = stored_case(app, case_client)
+    response = case_client.get(path)
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and "The PDF could not be made" in page
+    assert "Your answers and letter details are kept" in page and "Traceback" not in page
+    after = stored_case(app, case_client)
+    assert (after.answers, after.details, after.updated_at) == \
+        (before.answers, before.details, before.updated_at)
+    assert "Zebulon" not in caplog.text and "RendererBroke" in caplog.text
+    assert case_client.get("/plan").status_code == 200          # the rest still works
+
+
+def test_a_packet_that_cannot_be_rendered_gets_the_same_message(app, case_client, broken_renderer):
+    response = case_client.post("/letters/packet", data={"letter": ["internal_appeal"]})
+    assert response.status_code == 503
+    assert "The PDF could not be made" in response.get_data(as_text=True)
