@@ -11,6 +11,8 @@ from typing import Callable
 BENCHMARKS: dict[str, str] = {
     "engine": "plan evaluation time and sweep throughput (target p50 <= 1 ms, >= 5,000 plans/s)",
     "letters": "letter PDF time (target one letter p50 <= 80 ms, 6-letter packet <= 400 ms)",
+    "caseload": "dashboard page for 1,000 clients (target p50 <= 150 ms) and rules recheck "
+                "of 10,000 cases (target >= 2,000 cases/s)",
     "load": "50 people under gunicorn: questionnaire, plan, letter; vs a Flask hello ceiling",
 }
 

@@ -45,6 +45,8 @@ class Case(SQLModel, table=True):
     # Compact plan (step ids, program eligibility, deadlines) the rules recheck diffs against.
     plan_snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     last_plan_version: str | None = Field(default=None, max_length=64)
+    # Fingerprint of the answers the snapshot was made for (null: no plan, answers unfinished).
+    plan_key: str | None = Field(default=None, max_length=16)
     next_deadline: date | None = Field(default=None, index=True)
     flagged_at: datetime | None = Field(default=None)
     plan_changes: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.orm import defer
 from sqlmodel import Session, func, select
 
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
@@ -86,7 +87,8 @@ def caseload(session: Session, user: User, book: RuleBook, today: date, sort: st
     if search:
         query = query.where(func.lower(Case.client_name).like(
             f"%{_escape_like(search.lower())}%", escape="\\"))
-    found = list(session.exec(query))
+    found = list(session.exec(query.options(defer(Case.plan_snapshot), defer(Case.details),
+                                            defer(Case.plan_changes))))
     _refresh_stale(session, found, book, today, user)
     owners = _owner_names(session, user.organisation_id)
     rows = [_row(case, owners, today) for case in found]
@@ -115,7 +117,7 @@ def _row(case: Case, owners: dict[int, str], today: date) -> CaseRow:
         owner_name=owners.get(case.owner_user_id, ""), coverage=answers.get("coverage"),
         state=answers.get("state"), status=case.status, next_deadline=deadline,
         days_left=(deadline - today).days if deadline else None,
-        flagged=case.flagged_at is not None, complete=case.plan_snapshot is not None,
+        flagged=case.flagged_at is not None, complete=case.plan_key is not None,
         updated_at=case.updated_at)
 
 
@@ -148,13 +150,18 @@ class DueItem:
 
 def due_items(session: Session, user: User, book: RuleBook, today: date,
               days: int = DUE_WINDOW_DAYS, everyone: bool = False,
-              include_overdue: bool = True) -> list[DueItem]:
+              include_overdue: bool = True, refresh: bool = True) -> list[DueItem]:
     """Every unfinished deadline of the user's open cases up to `days` days ahead, soonest
-    first; overdue ones too unless asked not to."""
-    found = [case for case in session.exec(_scope(user, everyone).where(Case.status != "closed"))]
-    _refresh_stale(session, found, book, today, user)
-    finished = recheck.finished_steps(session, [case.id for case in found])
+    first; overdue ones too unless asked not to. `refresh=False` when the caller has just
+    refreshed the same cases (the dashboard)."""
     horizon = today + timedelta(days=days)
+    open_cases = _scope(user, everyone).where(Case.status != "closed")
+    if refresh:
+        _refresh_stale(session, list(session.exec(open_cases.options(
+            defer(Case.plan_snapshot)))), book, today, user)
+    # next_deadline is each case's earliest unfinished deadline: later ones cannot be due.
+    found = list(session.exec(open_cases.where(Case.next_deadline <= horizon)))
+    finished = recheck.finished_steps(session, [case.id for case in found])
     items = []
     for case in found:
         for step_id, title, day in (case.plan_snapshot or {}).get("deadlines", []):

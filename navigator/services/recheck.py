@@ -133,11 +133,13 @@ def evaluate_case(case: Case, book: RuleBook, today: date,
     as_of = case.as_of or today
     answers, errors = validate_answers(case.answers or {}, as_of)
     if errors:
-        values = {"plan_snapshot": None, "next_deadline": None, "last_plan_version": book.version}
+        values = {"plan_snapshot": None, "plan_key": None, "next_deadline": None,
+                  "last_plan_version": book.version}
         return Outcome(values, changed=_differs(case, values))
-    key = answers_key(answers)
+    key = answers_key(case.answers or {})
     new = snapshot(evaluate(answers, as_of, book), key)
-    values: dict[str, Any] = {"plan_snapshot": new, "last_plan_version": book.version,
+    values: dict[str, Any] = {"plan_snapshot": new, "plan_key": key,
+                              "last_plan_version": book.version,
                               "next_deadline": next_deadline(new, finished_step_ids)}
     old = case.plan_snapshot
     flagged = False
@@ -182,9 +184,9 @@ def needs_refresh(case: Case, book: RuleBook) -> bool:
     """True when the snapshot is for other rules or other answers (cheap; no evaluation)."""
     if case.last_plan_version != book.version:
         return True
-    if case.plan_snapshot is None:
+    if case.plan_key is None:
         return bool(case.answers)
-    return case.plan_snapshot.get("answers_key") != answers_key(case.answers or {})
+    return case.plan_key != answers_key(case.answers or {})
 
 
 def finished_steps(session: Session, case_ids: list[int]) -> dict[int, set[str]]:

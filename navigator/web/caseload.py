@@ -60,6 +60,29 @@ def session_case_keys() -> list[str]:
     return keys
 
 
+def days_phrasebook():
+    """days_phrase(n): "5 days left", "today" or "3 days ago", each number translated once per
+    page (a caseload page can show a thousand of them)."""
+    from flask_babel import ngettext
+    cache: dict[int, str] = {}
+
+    def days_phrase(days: int) -> str:
+        if days not in cache:
+            if days < 0:
+                cache[days] = ngettext("%(num)d day ago", "%(num)d days ago", -days)
+            elif days == 0:
+                cache[days] = _("today")
+            else:
+                cache[days] = ngettext("%(num)d day left", "%(num)d days left", days)
+        return cache[days]
+    return days_phrase
+
+
+@bp.context_processor
+def _phrases() -> dict:
+    return {"days_phrase": days_phrasebook()}
+
+
 def coverage_label(value: str | None) -> str:
     return value.replace("_", " ").capitalize() if value else ""
 
@@ -108,7 +131,8 @@ class ClientForm(FlaskForm):
 class ClaimForm(ClientForm):
     link = StringField(_l("The family's resume link"), description=_l(
         "Paste the whole private link the family saved (it ends in a long code), or just the code."),
-        validators=[DataRequired(_l("Paste the family's resume link."))],
+        validators=[DataRequired(_l("Paste the family's resume link.")),
+                    Length(max=300, message=_l("Paste at most 300 characters: the link only."))],
         render_kw={"maxlength": 300, "autocomplete": "off", "spellcheck": "false"})
 
 
@@ -132,9 +156,12 @@ class StepForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the member's name."))],
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the member's name.")),
+                                               Length(max=200, message=_l("Enter at most 200 characters."))],
                        render_kw={"maxlength": 200})
-    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter an email address."))],
+    email = EmailField(_l("Email address"), validators=[
+        DataRequired(_l("Enter an email address.")),
+        Length(max=254, message=_l("Enter an email address of at most 254 characters."))],
                        render_kw={"maxlength": 254})
     role = RadioField(_l("Role"), choices=[("member", _l("Member: works with their own clients")),
                                            ("admin", _l("Admin: sees every client, adds members, reads the audit log"))],
@@ -188,10 +215,11 @@ def dashboard():
     rows = service.caseload(db.get_session(), _user(), rulebook.current(), _today(), sort,
                             descending, search, everyone)
     due = service.due_items(db.get_session(), _user(), rulebook.current(), _today(),
-                            everyone=everyone)
+                            everyone=everyone, refresh=not search)
     return render_template("caseload/dashboard.html", rows=rows, sort=sort, descending=descending,
                            search=search, everyone=everyone, due=due,
-                           coverage_label=coverage_label, status_labels=STATUS_LABELS,
+                           coverage_label=coverage_label,
+                           status_labels={k: str(v) for k, v in STATUS_LABELS.items()},
                            new_form=ClientForm(), claim_form=ClaimForm())
 
 

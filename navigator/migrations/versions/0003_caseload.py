@@ -62,6 +62,7 @@ def upgrade() -> None:
                                    server_default="active"))
         batch.add_column(sa.Column("plan_snapshot", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("last_plan_version", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("plan_key", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("next_deadline", sa.Date(), nullable=True))
         batch.add_column(sa.Column("flagged_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("plan_changes", sa.JSON(), nullable=True))
@@ -121,7 +122,7 @@ def downgrade() -> None:
         batch.drop_index("ix_cases_organisation_id")
         batch.drop_constraint("fk_cases_owner_user_id", type_="foreignkey")
         batch.drop_constraint("fk_cases_organisation_id", type_="foreignkey")
-        for column in ("plan_changes", "flagged_at", "next_deadline", "last_plan_version",
+        for column in ("plan_changes", "flagged_at", "next_deadline", "plan_key", "last_plan_version",
                        "plan_snapshot", "status", "client_name", "owner_user_id",
                        "organisation_id"):
             batch.drop_column(column)
