@@ -22,13 +22,19 @@ def csrf_token(client, path: str) -> str:
     return CSRF_INPUT.search(client.get(path).get_data(as_text=True)).group(1)
 
 
+_reflected: dict[str, sa.MetaData] = {}
+
+
 def database_rows(app) -> dict[str, list]:
     """Every row of every table, in a stable order: the whole stored state."""
-    with app.extensions["db_engine"].connect() as connection:
-        metadata = sa.MetaData()
-        metadata.reflect(bind=connection)
+    engine = app.extensions["db_engine"]
+    key = engine.url.render_as_string()
+    with engine.connect() as connection:
+        if key not in _reflected:         # the schema is fixed for the session: reflect once
+            _reflected[key] = sa.MetaData()
+            _reflected[key].reflect(bind=connection)
         return {name: sorted((tuple(map(repr, row)) for row in connection.execute(table.select())))
-                for name, table in metadata.tables.items()}
+                for name, table in _reflected[key].tables.items()}
 
 
 # --- CSRF ------------------------------------------------------------------------------------

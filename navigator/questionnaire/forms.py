@@ -22,6 +22,7 @@ from navigator.questionnaire import Page, Question
 UNSAID = "prefer_not"          # the radio value meaning "prefer not to say" / "not sure"
 PREFER_NOT_SUFFIX = "_prefer_not"
 EARLIEST_DENIAL_YEAR = 1990    # the answers contract refuses earlier dates
+MAX_TYPED_LENGTH = 40          # numbers, money and dates: anything longer is a mistake
 
 
 def token_for(value: Any) -> str:
@@ -48,6 +49,10 @@ class AnswerCheck:
         if prefer_not is not None and prefer_not.data:
             field.answer = None
             return
+        if isinstance(raw, str) and len(raw) > MAX_TYPED_LENGTH:
+            raise ValidationError(gettext(
+                "%(label)s is too long: type at most %(count)s characters",
+                label=gettext(FIELDS[question.field].label), count=MAX_TYPED_LENGTH))
         if raw in ("", None):
             if question.spec.optional:
                 field.answer = None
@@ -119,13 +124,16 @@ def _make_field(question: Question, as_of: date):
             choices.insert(0, SelectChoice("", gettext("Select one")))
         return field_class(label, choices=choices, validators=check, validate_choice=False)
     if question.widget == "date":
-        return StringField(label, validators=check, widget=DateInput())
+        return StringField(label, validators=check, widget=DateInput(),
+                           render_kw={"maxlength": MAX_TYPED_LENGTH})
     if question.widget == "money":
         return StringField(label, validators=check, widget=TextInput(),
-                           render_kw={"inputmode": "decimal", "spellcheck": "false"})
+                           render_kw={"inputmode": "decimal", "spellcheck": "false",
+                                      "maxlength": MAX_TYPED_LENGTH})
     step = "1" if question.kind == "int" else "any"
     return StringField(label, validators=check, widget=NumberInput(step=step),
-                       render_kw={"inputmode": "numeric" if step == "1" else "decimal"})
+                       render_kw={"inputmode": "numeric" if step == "1" else "decimal",
+                                  "maxlength": MAX_TYPED_LENGTH})
 
 
 def build_form(page: Page, answers: dict[str, Any], as_of: date, formdata=None,

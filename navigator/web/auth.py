@@ -32,11 +32,17 @@ def _email_key() -> str:
     return "login-email:" + accounts.normalise_email(request.form.get("email", ""))[:254]
 
 
+EMAIL_TOO_LONG = _l("Enter an email address of at most 254 characters.")
+PASSWORD_TOO_LONG = _l("Enter a password of at most 256 characters.")
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address."))],
-                       render_kw={"autocomplete": "username", "maxlength": 254})
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
-                             render_kw={"autocomplete": "current-password", "maxlength": 256})
+    email = EmailField(_l("Email address"), validators=[
+        DataRequired(_l("Enter your email address.")), Length(max=254, message=EMAIL_TOO_LONG)],
+        render_kw={"autocomplete": "username", "maxlength": 254})
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(_l("Enter your password.")), Length(max=256, message=PASSWORD_TOO_LONG)],
+        render_kw={"autocomplete": "current-password", "maxlength": 256})
 
 
 class NewPasswordForm(FlaskForm):
@@ -55,7 +61,8 @@ class NewPasswordForm(FlaskForm):
 
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password.")),
+                                            Length(max=256, message=PASSWORD_TOO_LONG)],
         render_kw={"autocomplete": "current-password", "maxlength": 256})
 
 

@@ -27,6 +27,7 @@ from navigator.services import accounts, audit
 from navigator.services import caseload as service
 from navigator.services import cases as case_store
 from navigator.services.feed import worker_calendar
+from navigator.web.validators import NoControlCharacters, without_control_characters
 
 bp = Blueprint("caseload", __name__, url_prefix="/caseload")
 DEFAULT_CASE_KEY = "case_public_id"
@@ -124,7 +125,7 @@ def describe_event(event, who: str) -> str:
 class ClientForm(FlaskForm):
     client_name = StringField(_l("Client's name"), validators=[
         DataRequired(_l("Enter the client's name.")),
-        Length(max=200, message=_l("Enter at most 200 characters."))],
+        Length(max=200, message=_l("Enter at most 200 characters.")), NoControlCharacters()],
         render_kw={"maxlength": 200, "autocomplete": "off"})
 
 
@@ -132,7 +133,8 @@ class ClaimForm(ClientForm):
     link = StringField(_l("The family's resume link"), description=_l(
         "Paste the whole private link the family saved (it ends in a long code), or just the code."),
         validators=[DataRequired(_l("Paste the family's resume link.")),
-                    Length(max=300, message=_l("Paste at most 300 characters: the link only."))],
+                    Length(max=300, message=_l("Paste at most 300 characters: the link only.")),
+                    NoControlCharacters()],
         render_kw={"maxlength": 300, "autocomplete": "off", "spellcheck": "false"})
 
 
@@ -144,7 +146,8 @@ class CaseForm(ClientForm):
 class NoteForm(FlaskForm):
     body = TextAreaField(_l("Add a note"), validators=[
         DataRequired(_l("Write the note before saving it.")),
-        Length(max=service.MAX_NOTE_LENGTH, message=_l("Write at most 5,000 characters."))],
+        Length(max=service.MAX_NOTE_LENGTH, message=_l("Write at most 5,000 characters.")),
+        NoControlCharacters(multiline=True)],
         render_kw={"maxlength": service.MAX_NOTE_LENGTH, "rows": 4})
 
 
@@ -157,11 +160,13 @@ class StepForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the member's name.")),
-                                               Length(max=200, message=_l("Enter at most 200 characters."))],
+                                               Length(max=200, message=_l("Enter at most 200 characters.")),
+                                               NoControlCharacters()],
                        render_kw={"maxlength": 200})
     email = EmailField(_l("Email address"), validators=[
         DataRequired(_l("Enter an email address.")),
-        Length(max=254, message=_l("Enter an email address of at most 254 characters."))],
+        Length(max=254, message=_l("Enter an email address of at most 254 characters.")),
+        NoControlCharacters()],
                        render_kw={"maxlength": 254})
     role = RadioField(_l("Role"), choices=[("member", _l("Member: works with their own clients")),
                                            ("admin", _l("Admin: sees every client, adds members, reads the audit log"))],
@@ -210,7 +215,7 @@ def _signed_in():
 def dashboard():
     sort = request.args.get("sort", "deadline")
     descending = request.args.get("dir") == "desc"
-    search = request.args.get("q", "")[:200]
+    search = without_control_characters(request.args.get("q", "")[:200])
     everyone = _user().is_admin and request.args.get("scope") == "all"
     rows = service.caseload(db.get_session(), _user(), rulebook.current(), _today(), sort,
                             descending, search, everyone)
@@ -516,8 +521,9 @@ def set_member_active(user_id: int):
 @bp.get("/audit")
 def audit_log():
     _require_admin()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    case_id = request.args.get("case", "")[:32] or None
+    # Clamped: a huge page number would overflow the database's OFFSET.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)
+    case_id = without_control_characters(request.args.get("case", "")[:32]) or None
     rows, total = audit.entries(db.get_session(), _user().organisation_id, page, case_id)
     pages = max((total + audit.PAGE_SIZE - 1) // audit.PAGE_SIZE, 1)
     return render_template("caseload/audit.html", rows=rows, page=page, pages=pages,
