@@ -162,7 +162,8 @@ def test_a_too_large_form_gets_a_friendly_413_and_saves_nothing(app, client):
     response = client.post("/questions/state", data={"state": "O" * size})
     assert response.status_code == 413
     page = response.get_data(as_text=True)
-    assert response.mimetype == "text/html" and "too large" in page and "Traceback" not in page
+    assert response.mimetype == "text/html" and "Traceback" not in page
+    assert "too large, so nothing was saved. Go back, shorten it" in page
     assert 'href="/"' in page
     assert database_rows(app)["cases"] == []
 
@@ -194,3 +195,71 @@ def test_production_session_cookie_is_httponly_samesite_lax_and_secure(db_url, m
 def test_outside_production_the_cookie_is_still_httponly_and_lax(client):
     cookie = client.post("/questions/state", data={"state": "OH"}).headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+# --- length limits: a clear message naming the field, and the input kept --------------------
+
+def test_a_too_long_answer_is_refused_by_name_and_kept(app, client):
+    walk(client, MEDICARE_JOURNEY[:1])
+    typed = "7" * 41
+    page = client.post("/questions/about_you", data={"age": typed, "diabetes_type": "type1"}
+                       ).get_data(as_text=True)
+    assert "Age is too long: type at most 40 characters" in page
+    assert f'value="{typed}"' in page and 'maxlength="40"' in page
+
+
+@pytest.mark.parametrize("field, limit, message", [
+    ("patient_name", 100, "Patient&#39;s full name must be at most 100 characters (you gave 101)"),
+    ("member_id", 40, "Member ID must be at most 40 characters (you gave 41)"),
+    ("denial_reason", 2000, "must be at most 2000 characters (you gave 2001)"),
+])
+def test_too_long_letter_details_are_refused_by_name_and_kept(app, client, field, limit, message):
+    walk(client, MEDICARE_JOURNEY)
+    typed = "Q" * (limit + 1)
+    response = client.post("/letters/details", data={field: typed, "group_number": "G-1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page
+    assert typed in page and "G-1" in page
+
+
+@pytest.mark.parametrize("path, data, message, kept", [
+    ("/caseload/cases", {"client_name": "N" * 201}, "Enter at most 200 characters.", "N" * 201),
+    ("/caseload/cases", {"client_name": "Ann\x00"},
+     "Client&#39;s name must not contain control characters or line breaks.", None),
+    ("/caseload/members", {"name": "M" * 201, "email": "m@clinic.example"},
+     "Enter at most 200 characters.", "m@clinic.example"),
+    ("/caseload/members", {"name": "Bo", "email": "e" * 250 + "@x.org"},
+     "Enter an email address of at most 254 characters.", "Bo"),
+    ("/caseload/cases/claim", {"client_name": "Ann", "link": "L" * 301},
+     "Paste at most 300 characters: the link only.", "Ann"),
+    ("/auth/password", {"current_password": "p" * 257, "password": "x" * 12, "confirm": "x" * 12},
+     "Enter a password of at most 256 characters.", None),
+])
+def test_too_long_caseload_fields_are_refused_with_a_message(app, worker_client, path, data,
+                                                            message, kept):
+    before = database_rows(app)
+    response = worker_client.post(path, data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page
+    assert 'role="alert"' in page          # the error summary
+    if kept:
+        assert kept in page
+    after = database_rows(app)
+    after.pop("audit_log"), before.pop("audit_log")
+    assert after == before
+
+
+def test_a_too_long_note_is_refused_and_kept(app, worker_client, worker):
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        case = caseload.create_client_case(session, session.get(User, worker.id), "Client")
+    note = "n" * 5001
+    response = worker_client.post(f"/caseload/cases/{case.public_id}/notes", data={"body": note})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Write at most 5,000 characters." in page
+    assert note in page
+
+
+def test_a_too_long_sign_in_email_gets_a_message_not_a_lookup(app, client):
+    response = client.post("/auth/login", data={"email": "a" * 300, "password": "x"})
+    assert response.status_code == 400
+    assert "Enter an email address of at most 254 characters." in response.get_data(as_text=True)

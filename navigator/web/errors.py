@@ -13,7 +13,7 @@ MESSAGES = {
     403: "You do not have access to this page.",
     404: "Page not found.",
     405: "That action is not allowed here.",
-    413: "What you sent is too large.",
+    413: "What you sent is too large, so nothing was saved. Go back, shorten it and send it again.",
     415: "Send JSON with the header Content-Type: application/json.",
     429: "Too many requests. Wait a minute and try again.",
     500: "Something went wrong on our side.",
