@@ -216,6 +216,43 @@ def test_caseload_forms_survive_any_input(app, fuzz_worker, form):
     check()
 
 
+def test_invitation_form_survives_any_input(app, client, worker):
+    from navigator.models import User
+    from navigator.services import accounts
+    app.config["LOGIN_RATE_LIMIT"] = "100000 per minute"
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        token = accounts.invite_member(session, session.get(User, worker.id),
+                                       "new@clinic.example", "New Member", "member").token
+
+    @settings(SETTINGS, max_examples=40)
+    @given(st.fixed_dictionaries({}, optional={"password": any_text, "confirm": any_text}))
+    def check(data):
+        before = database_rows(app)
+        response = app.test_client().post(f"/auth/invite/{token}", data=data)
+        assert_not_500(response)
+        assert response.status_code in (302, 400, 404)
+        if response.status_code != 302:
+            assert database_rows(app) == before
+            assert_escaped(response)
+
+    check()
+
+
+def test_letter_packet_survives_any_choice(app, client, letters_case):
+    @settings(SETTINGS, max_examples=30)
+    @given(st.lists(st.one_of(st.sampled_from(["internal_appeal", "medical_necessity"]),
+                              any_text), max_size=4))
+    def check(chosen):
+        response = client.post("/letters/packet", data={"letter": chosen})
+        assert_not_500(response)
+        assert response.status_code in (200, 302)
+        if response.status_code == 200:
+            assert response.mimetype == "application/pdf"
+        assert stored_case(app, letters_case).details == {"patient_name": "Ann Example"}
+
+    check()
+
+
 def test_sign_in_form_survives_any_input(app, client, worker):
     app.config["LOGIN_RATE_LIMIT"] = "100000 per minute"
 
