@@ -137,3 +137,17 @@ def test_a_plan_without_a_denial_offers_no_calendar(client):
     assert "/plan.ics" not in page
     events = Calendar.from_ical(client.get("/plan.ics").data).walk("VEVENT")
     assert events == []
+
+
+def test_plan_page_follows_changed_answers_not_a_stale_cache(app, medicare_client):
+    first = medicare_client.get("/plan").get_data(as_text=True)
+    assert medicare_client.get("/plan").get_data(as_text=True) == first  # served again
+    with app.app_context():
+        from navigator import db
+        from navigator.services import cases
+        with medicare_client.session_transaction() as session:
+            case = cases.get_case(db.get_session(), session["case_public_id"])
+        cases.save_answers(db.get_session(), case, {**case.answers, "pump_wanted": "omnipod_5"})
+    changed = medicare_client.get("/plan").get_data(as_text=True)
+    assert changed != first
+    assert "Part D" in changed

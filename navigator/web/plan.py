@@ -5,11 +5,16 @@ presents it.
 """
 from __future__ import annotations
 
+import json
 import re
+import threading
 from datetime import date
 from pathlib import Path
 
+from cachetools import LRUCache
 from flask import Blueprint, Response, current_app, redirect, render_template, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
 
 from navigator import rulebook
 from navigator.engine import evaluate, validate_answers
@@ -19,6 +24,11 @@ from navigator.services.plan_pdf import plan_pdf, plan_sources
 from navigator.web.questionnaire import current_case, resume_target
 
 bp = Blueprint("plan", __name__)
+
+# Rendered plan bodies by (rules version, date, language, answers): the same inputs always give
+# the same page, and people come back to their plan again and again. Bounded per process.
+_bodies: LRUCache = LRUCache(maxsize=512)
+_bodies_lock = threading.Lock()
 
 
 @bp.app_template_filter("tel_href")
@@ -62,7 +72,20 @@ def show():
     plan = _current_plan()
     if not isinstance(plan, Plan):
         return plan
-    return render_template("plan/show.html", **_context(plan))
+    return render_template("plan/show.html", plan=plan, body=_page_body(plan))
+
+
+def _page_body(plan: Plan) -> Markup:
+    case = current_case()   # already loaded by _current_plan in this request
+    key = (plan.rules_version, plan.as_of, str(get_locale()),
+           json.dumps(case.answers, sort_keys=True, default=str))
+    with _bodies_lock:
+        body = _bodies.get(key)
+    if body is None:
+        body = Markup(render_template("plan/_page_body.html", **_context(plan)))
+        with _bodies_lock:
+            _bodies[key] = body
+    return body
 
 
 @bp.get("/plan.pdf")
