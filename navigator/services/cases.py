@@ -12,6 +12,7 @@ import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlmodel import Session, delete, select
 
 from navigator.models import Case, utcnow
@@ -33,11 +34,17 @@ def create_case(session: Session, answers: dict[str, Any] | None = None) -> Case
 def get_case(session: Session, public_id: str | None) -> Case | None:
     if not public_id or len(public_id) != 32:
         return None
-    # A request often asks twice (access check, then the page): reuse what this session loaded.
-    for loaded in session.identity_map.values():
-        if isinstance(loaded, Case) and loaded.public_id == public_id:
-            return loaded
-    return session.exec(select(Case).where(Case.public_id == public_id)).first()
+    # A request asks several times (access check, then the page): keep what this session
+    # loaded. session.info lives as long as the session, and a deleted case is no longer
+    # persistent, so it is looked up again (and not found).
+    loaded = session.info.setdefault("cases_by_public_id", {})
+    case = loaded.get(public_id)
+    if case is not None and inspect(case).persistent:
+        return case
+    case = session.exec(select(Case).where(Case.public_id == public_id)).first()
+    if case is not None:
+        loaded[public_id] = case
+    return case
 
 
 def save_answers(session: Session, case: Case, answers: dict[str, Any]) -> Case:
