@@ -4,6 +4,7 @@ request that leaves 127.0.0.1 fails the test."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,18 +17,53 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'navigator.db'}"
+def migrated_app(folder):
+    """An app on a fresh, migrated SQLite file, with CSRF on as in production."""
+    url = f"sqlite:///{folder / 'navigator.db'}"
     db.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": True})
+    return create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": True})
+
+
+@contextmanager
+def serving(app):
+    """The app on 127.0.0.1 (a free port) in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["db_engine"].dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        app.extensions["db_engine"].dispose()
+
+
+@contextmanager
+def guarded_page(browser, base_url, width):
+    """A fresh browser profile whose every request must stay on the live server."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    outside: list[str] = []
+    server_host = urlsplit(base_url).netloc
+
+    def guard(route):
+        if urlsplit(route.request.url).netloc == server_host:
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+    assert outside == [], f"requests left the app: {outside}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    with serving(migrated_app(tmp_path_factory.mktemp("browser"))) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
@@ -41,20 +77,5 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser profile whose every request must stay on the live server."""
-    context = browser.new_context(viewport={"width": 1024, "height": 800})
-    outside: list[str] = []
-    server_host = urlsplit(live_server).netloc
-
-    def guard(route):
-        if urlsplit(route.request.url).netloc == server_host:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    tab = context.new_page()
-    yield tab
-    context.close()
-    assert outside == [], f"requests left the app: {outside}"
+    with guarded_page(browser, live_server, width=1024) as tab:
+        yield tab

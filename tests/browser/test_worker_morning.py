@@ -2,17 +2,15 @@
 print a letter. axe-core on every worker page; nothing wider than 360 px."""
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
-from navigator import create_app, db
 from navigator.services import accounts, caseload
 from navigator.services import cases as case_store
 from tests.answers import answers
+from tests.browser.conftest import guarded_page, migrated_app, serving
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +21,7 @@ EMAIL, PASSWORD = "morning@clinic.example", "a good long password"
 @pytest.fixture(scope="module")
 def worker_server(tmp_path_factory):
     """A live server (CSRF on) with one admin and three clients, one of them due in 5 days."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('worker') / 'navigator.db'}"
-    db.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": True})
+    app = migrated_app(tmp_path_factory.mktemp("worker"))
     denial = (date.today() - timedelta(days=175)).isoformat()
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         user = accounts.create_organisation_with_admin(session, "Morning Clinic", EMAIL,
@@ -35,32 +31,14 @@ def worker_server(tmp_path_factory):
                            ("Tom Nguyen", answers(coverage="medicare_original", age=71))):
             case = caseload.create_client_case(session, user, name)
             case_store.save_answers(session, case, data)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["db_engine"].dispose()
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture
 def tab(browser, worker_server):
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    outside: list[str] = []
-
-    def guard(route):
-        if route.request.url.startswith(worker_server):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    yield page
-    context.close()
-    assert outside == [], f"requests left the app: {outside}"
+    with guarded_page(browser, worker_server, width=360) as page:
+        yield page
 
 
 def check_page(page) -> None:
