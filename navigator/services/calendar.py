@@ -4,7 +4,7 @@ The `icalendar` package does the escaping, line folding and CRLF line endings.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from icalendar import Calendar, Event
 
@@ -16,23 +16,41 @@ NOTICE = ("Guidance, not legal or medical advice. If the date on your own notice
           "different deadline, use that one.")
 
 
-def deadlines_calendar(plan: Plan, now: datetime | None = None) -> bytes:
+def new_calendar(product_id: str, name: str | None = None) -> Calendar:
     calendar = Calendar()
-    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("prodid", product_id)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
+    if name:
+        calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def all_day_event(uid: str, day: date, summary: str, description: str, stamp: datetime,
+                  url: str | None = None) -> Event:
+    """A deadline as a free (transparent) all-day event; DTEND is the next day (RFC 5545)."""
+    event = Event()
+    event.add("uid", f"{uid}@{UID_DOMAIN}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    if url:
+        event.add("url", url)
+    event.add("description", description)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def deadlines_calendar(plan: Plan, now: datetime | None = None) -> bytes:
+    calendar = new_calendar(PRODUCT_ID)
     stamp = now or datetime.now(timezone.utc)
     for deadline in plan.deadlines:
-        event = Event()
-        event.add("uid", f"{deadline.id}-{deadline.date.isoformat()}@{UID_DOMAIN}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", deadline.date)
-        event.add("dtend", deadline.date + timedelta(days=1))
-        event.add("summary", f"Last day: {deadline.title}")
-        event.add("description", f"{deadline.title}\n"
-                                 f"Source: {deadline.source.title} ({deadline.source.url}), "
-                                 f"checked {deadline.source.checked.isoformat()}.\n{NOTICE}")
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
+        source = deadline.source
+        calendar.add_component(all_day_event(
+            f"{deadline.id}-{deadline.date.isoformat()}", deadline.date,
+            f"Last day: {deadline.title}",
+            f"{deadline.title}\nSource: {source.title} ({source.url}), "
+            f"checked {source.checked.isoformat()}.\n{NOTICE}", stamp))
     return calendar.to_ical()

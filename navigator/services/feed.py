@@ -5,12 +5,10 @@ client's initials; the link in it opens the case page, which needs a signed-in w
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from icalendar import Calendar, Event
-
-from navigator.services.calendar import UID_DOMAIN
+from navigator.services.calendar import all_day_event, new_calendar
 from navigator.services.caseload import DueItem
 
 PRODUCT_ID = "-//Pump Access Navigator//Caseload deadlines//EN"
@@ -22,22 +20,12 @@ def initials(name: str) -> str:
 
 def worker_calendar(items: Iterable[DueItem], case_url: Callable[[str], str],
                     now: datetime | None = None) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", "Caseload deadlines")
+    calendar = new_calendar(PRODUCT_ID, "Caseload deadlines")
     stamp = now or datetime.now(timezone.utc)
     for item in items:
-        event = Event()
-        event.add("uid", f"{item.public_id}-{item.step_id}@{UID_DOMAIN}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", item.due)
-        event.add("dtend", item.due + timedelta(days=1))
-        event.add("summary", f"Last day: {item.title} ({initials(item.client_name)})")
-        event.add("url", case_url(item.public_id))
-        event.add("description", f"{item.title}\nOpen the case: {case_url(item.public_id)}")
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
+        link = case_url(item.public_id)
+        calendar.add_component(all_day_event(
+            f"{item.public_id}-{item.step_id}", item.due,
+            f"Last day: {item.title} ({initials(item.client_name)})",
+            f"{item.title}\nOpen the case: {link}", stamp, url=link))
     return calendar.to_ical()
