@@ -82,7 +82,8 @@ def _page_body(plan: Plan) -> Markup:
     with _bodies_lock:
         body = _bodies.get(key)
     if body is None:
-        body = Markup(render_template("plan/_page_body.html", **_context(plan)))
+        # Safe to mark: render_template autoescapes everything the plan holds.
+        body = Markup(render_template("plan/_page_body.html", **_context(plan)))  # nosec B704
         with _bodies_lock:
             _bodies[key] = body
     return body
