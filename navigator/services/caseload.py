@@ -160,7 +160,8 @@ def due_items(session: Session, user: User, book: RuleBook, today: date,
         _refresh_stale(session, list(session.exec(open_cases.options(
             defer(Case.plan_snapshot)))), book, today, user)
     # next_deadline is each case's earliest unfinished deadline: later ones cannot be due.
-    found = list(session.exec(open_cases.where(Case.next_deadline <= horizon)))
+    found = list(session.exec(open_cases.where(Case.next_deadline <= horizon).options(
+        defer(Case.answers), defer(Case.details))))
     finished = recheck.finished_steps(session, [case.id for case in found])
     items = []
     for case in found:

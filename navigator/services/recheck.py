@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
@@ -227,8 +228,8 @@ def recheck_all(session: Session, book: RuleBook, today: date | None = None,
     checked = flagged = updated = 0
     last_id = 0
     while True:
-        batch = list(session.exec(select(Case).where(Case.id > last_id)
-                                  .order_by(Case.id).limit(batch_size)))
+        batch = list(session.exec(select(Case).where(Case.id > last_id).options(
+            defer(Case.details)).order_by(Case.id).limit(batch_size)))
         if not batch:
             break
         last_id = batch[-1].id
