@@ -222,32 +222,21 @@ def load_rulebook(root: str | Path) -> RuleBook:
     if not root.is_dir():
         raise RulesInvalid([Problem(str(root), None, None, "the rules folder does not exist")])
 
-    sources: dict[str, schema.SourceSpec] = {}
-    for path in _files(root, "sources/*.yaml"):
-        rel = _rel(path, root)
-        parsed = _validate(schema.SourcesFile, _read_yaml(path, root, problems), rel, problems)
-        for key, spec in (parsed.sources.items() if parsed else ()):
-            if key in sources:
-                problems.append(Problem(rel, f"source {key}", None, "defined twice"))
-            sources[key] = spec
-
+    sources = {name: spec for name, (_rel_path, spec)
+               in _load_mapping(root, "sources/*.yaml", schema.SourcesFile, "sources", problems).items()}
     checker = _Checker(root, sources, problems)
 
     parameters: dict[str, schema.ParameterSpec] = {}
-    for path in _files(root, "parameters/*.yaml"):
-        rel = _rel(path, root)
-        parsed = _validate(schema.ParametersFile, _read_yaml(path, root, problems), rel, problems)
-        for name, spec in (parsed.parameters.items() if parsed else ()):
-            if name in parameters:
-                problems.append(Problem(rel, f"parameter {name}", None, "defined twice"))
-            parameters[name] = spec
-            checker.sources(rel, f"parameter {name}", spec.sources)
-            if spec.unit == "table" and not all(isinstance(v, dict) for v in spec.values.values()):
-                problems.append(Problem(rel, f"parameter {name}", "values",
-                                        "a table parameter needs a mapping for every date"))
-            if spec.unit != "table" and any(isinstance(v, dict) for v in spec.values.values()):
-                problems.append(Problem(rel, f"parameter {name}", "values",
-                                        f"unit {spec.unit} takes a number, not a mapping"))
+    for name, (rel, spec) in _load_mapping(root, "parameters/*.yaml", schema.ParametersFile,
+                                           "parameters", problems).items():
+        parameters[name] = spec
+        checker.sources(rel, f"parameter {name}", spec.sources)
+        if spec.unit == "table" and not all(isinstance(v, dict) for v in spec.values.values()):
+            problems.append(Problem(rel, f"parameter {name}", "values",
+                                    "a table parameter needs a mapping for every date"))
+        if spec.unit != "table" and any(isinstance(v, dict) for v in spec.values.values()):
+            problems.append(Problem(rel, f"parameter {name}", "values",
+                                    f"unit {spec.unit} takes a number, not a mapping"))
     checker.parameters = parameters
 
     states = _load_states(root, checker, problems)
@@ -337,6 +326,20 @@ def _bucket_by_coverage(rules: list[CompiledRule], whens: dict[str, Any]) -> dic
             if values is None or coverage in values:
                 buckets[coverage].append(rule)
     return {coverage: tuple(bucket) for coverage, bucket in buckets.items()}
+
+
+def _load_mapping(root: Path, pattern: str, model: type[BaseModel], key: str,
+                  problems: list[Problem]) -> dict[str, tuple[str, Any]]:
+    """Entries keyed by name across several files: name -> (file, entry); a name twice is a problem."""
+    items: dict[str, tuple[str, Any]] = {}
+    for path in _files(root, pattern):
+        rel = _rel(path, root)
+        parsed = _validate(model, _read_yaml(path, root, problems), rel, problems)
+        for name, spec in (getattr(parsed, key).items() if parsed else ()):
+            if name in items:
+                problems.append(Problem(rel, f"{key[:-1]} {name}", None, "defined twice"))
+            items[name] = (rel, spec)
+    return items
 
 
 def _load_states(root: Path, checker: "_Checker", problems: list[Problem]) -> dict:
