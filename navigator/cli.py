@@ -15,7 +15,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from navigator.engine import AnswersInvalid, RulesInvalid, evaluate, load_rulebook, validate_answers
+from navigator.engine import RulesInvalid, evaluate, load_rulebook, validate_answers
 from navigator.engine.casecheck import run_cases
 
 

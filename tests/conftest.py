@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 os.environ["NAVIGATOR_ENV"] = "testing"
 
-from navigator import create_app, db  # noqa: E402
-from navigator.engine.loader import default_rulebook  # noqa: E402
+from navigator import create_app, db
+from navigator.engine.loader import default_rulebook
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -239,7 +239,7 @@ def test_valid_details_pass_and_empty_values_are_dropped():
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         _Recorder.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")

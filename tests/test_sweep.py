@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from navigator.engine import FIELDS, evaluate, validate_answers
-from navigator.engine.answers import COVERAGES, FEDERAL_COVERAGES, PUMPS, STATES
+from navigator.engine.answers import COVERAGES, FEDERAL_COVERAGES, STATES
 from navigator.engine.loader import default_rulebook
 from navigator.engine.plan import Plan
 

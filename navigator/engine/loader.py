@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -428,7 +428,7 @@ class _Checker:
         item = f"rule {spec.id}"
         before = len(self.problems)
         self.sources(rel, item, spec.sources)
-        applies: Predicate = lambda facts: True  # noqa: E731
+        applies: Predicate = lambda facts: True
         if spec.when is not None:
             try:
                 applies = compile_condition(spec.when, FACT_TYPES)
@@ -469,7 +469,7 @@ class _Checker:
     def step(self, rel, item, index, spec: schema.StepSpec) -> CompiledStep:
         where = f"steps.{spec.id}"
         self.sources(rel, item, spec.sources, f"{where}.sources")
-        text = lambda name, value: self.text(rel, item, f"{where}.{name}", value)  # noqa: E731
+        text = lambda name, value: self.text(rel, item, f"{where}.{name}", value)
         contacts = tuple(
             CompiledContact(text(f"contacts[{i}].name", c.name),
                             text(f"contacts[{i}].phone", c.phone) if c.phone else None,
