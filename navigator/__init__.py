@@ -33,6 +33,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     rulebook.init_app(app)
     security.init_app(app)
     register_blueprints(app)
+    _configure_pdf_rendering(app)
 
     from navigator.cli import register_commands
 
@@ -62,6 +63,15 @@ def _recheck_saved_cases(app: Flask) -> None:
     if report is not None:
         app.logger.info("rules %s: rechecked %d case(s), %d plan(s) changed", book.version,
                         report.checked, report.flagged)
+
+
+def _configure_pdf_rendering(app: Flask) -> None:
+    """The PDF service is plain Python; each request tells it this app's setting (tests build
+    apps with different settings in one process, so it is not set once at start-up)."""
+    from navigator.services import pdf
+
+    processes = int(app.config.get("PDF_PROCESSES", 0))
+    app.before_request(lambda: pdf.use_processes(processes))
 
 
 def _configure_logging(app: Flask) -> None:

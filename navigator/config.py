@@ -32,6 +32,7 @@ class Config:
     LOG_LEVEL = "INFO"
     API_RATE_LIMIT = "120 per minute"
     RULES_RELOAD_SECONDS = 30   # 0 turns the check for edited rule files off
+    PDF_PROCESSES = 0           # >0: render PDFs in that many lower-priority processes
     MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -63,6 +64,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    PDF_PROCESSES = 2
 
     @classmethod
     def check(cls, settings: Mapping[str, object]) -> None:
@@ -95,6 +97,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "LOG_LEVEL": str,
     "API_RATE_LIMIT": str,
     "RULES_RELOAD_SECONDS": int,
+    "PDF_PROCESSES": int,
     "IDLE_TIMEOUT_SECONDS": int,
     "LOGIN_RATE_LIMIT": str,
 }

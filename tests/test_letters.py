@@ -373,3 +373,17 @@ def test_medicare_letters_never_print_obsolete_codes(book):
             for letter_id in L.letter_ids_in_plan(plan):
                 html = L.render_letter(letter_id, answers, DETAILS, plan, book)
                 assert not re.search(r"K055[34]|A423[012]", html), (coverage, pump, letter_id)
+
+
+def test_pdfs_render_in_lower_priority_processes_when_configured(book):
+    from navigator.services import pdf as pdf_service
+
+    answers, plan = plan_for(book, coverage="employer", denial="claim")
+    pdf_service.use_processes(1)
+    try:
+        document = L.letter_pdf("internal_appeal", answers, DETAILS, plan, book)
+        with pytest.raises(pdf_service.PdfRenderError):
+            pdf_service.render_pdf(None, "t", "a")  # WeasyPrint fails inside the worker
+    finally:
+        pdf_service.use_processes(0)
+    assert "José Núñez" in pdf_text(document)

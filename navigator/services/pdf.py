@@ -5,7 +5,10 @@ folder: the HTML holds text people typed, so a stray URL must never become a req
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from weasyprint import HTML
@@ -61,11 +64,54 @@ def static_path(url: str) -> Path | None:
     return path
 
 
+# PDF layout is CPU-bound for a tenth of a second or more. With PDF_PROCESSES > 0 it runs in
+# worker processes at a lower CPU priority, so the pages of everyone else are not held up
+# behind it (in a thread it would also hold the interpreter lock of the web process).
+_pool: ProcessPoolExecutor | None = None
+_pool_owner: int | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+PDF_NICENESS = 10
+PDF_TIMEOUT_SECONDS = 120
+
+
+def use_processes(count: int) -> None:
+    """Render in `count` lower-priority processes (0: in the calling thread)."""
+    global _pool_size
+    _pool_size = max(0, int(count))
+
+
+def _lower_priority() -> None:
+    os.nice(PDF_NICENESS)
+
+
+def _executor() -> ProcessPoolExecutor:
+    """This process's pool, made on first use (after a server forks its workers)."""
+    global _pool, _pool_owner
+    with _pool_lock:
+        if _pool is None or _pool_owner != os.getpid():
+            _pool = ProcessPoolExecutor(max_workers=_pool_size, initializer=_lower_priority,
+                                        mp_context=multiprocessing.get_context("spawn"))
+            _pool_owner = os.getpid()
+        return _pool
+
+
 def render_pdf(html: str, title: str, author: str) -> bytes:
     """A tagged (PDF/UA-1) PDF with embedded fonts, carrying the given title and author.
 
     Page size (US Letter) and page numbers come from the document's own @page CSS.
     """
+    if _pool_size:
+        try:
+            return _executor().submit(_render, html, title, author).result(PDF_TIMEOUT_SECONDS)
+        except PdfRenderError:
+            raise
+        except Exception as exc:  # a dead worker process or a timeout: still "no PDF"
+            raise PdfRenderError(type(exc).__name__) from exc
+    return _render(html, title, author)
+
+
+def _render(html: str, title: str, author: str) -> bytes:
     try:
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()).render(
             font_config=_font_config())
