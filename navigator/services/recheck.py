@@ -79,22 +79,8 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     old_steps, new_steps = dict(old["steps"]), dict(new["steps"])
     diff.steps_added = [[i, t] for i, t in new["steps"] if i not in old_steps]
     diff.steps_removed = [[i, t] for i, t in old["steps"] if i not in new_steps]
-    old_programs = {i: (name, eligible) for i, name, eligible in old["programs"]}
-    new_programs = {i: (name, eligible) for i, name, eligible in new["programs"]}
-    for program_id in _ordered_union(old_programs, new_programs):
-        before, after = old_programs.get(program_id), new_programs.get(program_id)
-        if before is None or after is None or before[1] != after[1]:
-            name = (after or before)[0]
-            diff.programs_changed.append([program_id, name, before and before[1],
-                                          after and after[1]])
-    old_deadlines = {i: (title, day) for i, title, day in old["deadlines"]}
-    new_deadlines = {i: (title, day) for i, title, day in new["deadlines"]}
-    for deadline_id in _ordered_union(old_deadlines, new_deadlines):
-        before, after = old_deadlines.get(deadline_id), new_deadlines.get(deadline_id)
-        if before is None or after is None or before[1] != after[1]:
-            title = (after or before)[0]
-            diff.deadlines_moved.append([deadline_id, title, before and before[1],
-                                         after and after[1]])
+    diff.programs_changed = _value_changes(old["programs"], new["programs"])
+    diff.deadlines_moved = _value_changes(old["deadlines"], new["deadlines"])
     return diff
 
 
@@ -102,6 +88,19 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     """The difference between two plans: steps added or removed, program eligibility changed,
     deadlines moved, coverage route changed."""
     return diff_snapshots(snapshot(old), snapshot(new))
+
+
+def _value_changes(old_rows, new_rows) -> list[list]:
+    """[id, label, before, after] for each id whose value differs, appeared or went.
+    Rows are [id, label, value] (programs: eligibility; deadlines: date)."""
+    old_values = {i: (label, value) for i, label, value in old_rows}
+    new_values = {i: (label, value) for i, label, value in new_rows}
+    changes = []
+    for key in _ordered_union(old_values, new_values):
+        before, after = old_values.get(key), new_values.get(key)
+        if before is None or after is None or before[1] != after[1]:
+            changes.append([key, (after or before)[0], before and before[1], after and after[1]])
+    return changes
 
 
 def _ordered_union(first: dict, second: dict) -> list:
