@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -57,11 +57,37 @@ def engine() -> Engine:
     return current_app.extensions["db_engine"]
 
 
+def reads_only(view):
+    """Marks a view whose GET requests only read, apart from single-statement inserts such as
+    an audit record. They run in autocommit, which spares PostgreSQL the BEGIN and ROLLBACK
+    round trips of a transaction (a plan page is one SELECT). A view that writes more than
+    one row at a time must not be marked: in autocommit each statement commits by itself."""
+    view.reads_only = True
+    return view
+
+
 def get_session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = Session(engine(), expire_on_commit=False)
+        g.db_session = Session(_engine_for_request(), expire_on_commit=False)
     return g.db_session
+
+
+def _engine_for_request() -> Engine:
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "reads_only", False):
+            return _autocommit(engine())
+    return engine()
+
+
+def _autocommit(db_engine: Engine) -> Engine:
+    """The engine's autocommit twin, sharing its pool (made once per engine)."""
+    twin = db_engine.__dict__.get("_navigator_autocommit")
+    if twin is None:
+        twin = db_engine.execution_options(isolation_level="AUTOCOMMIT")
+        db_engine.__dict__["_navigator_autocommit"] = twin
+    return twin
 
 
 def _close_session(_exc: BaseException | None) -> None:

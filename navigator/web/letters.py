@@ -117,6 +117,7 @@ def _require_letter(current: CurrentCase, letter_id: str) -> None:
 # --- routes ---------------------------------------------------------------------------------
 
 @bp.get("/")
+@db.reads_only
 def index():
     current = _require_case()
     return render_template("letters/index.html", plan=current.plan,
@@ -138,6 +139,7 @@ def details():
 
 
 @bp.get("/<letter_id>")
+@db.reads_only
 def preview(letter_id: str):
     current = _require_case()
     _require_letter(current, letter_id)
@@ -149,6 +151,7 @@ def preview(letter_id: str):
 
 
 @bp.get("/<letter_id>.pdf")
+@db.reads_only
 def pdf(letter_id: str):
     current = _require_case()
     _require_letter(current, letter_id)

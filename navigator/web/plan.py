@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, u
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from navigator import rulebook
+from navigator import db, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.plan import Plan
 from navigator.services.calendar import deadlines_calendar
@@ -44,12 +44,12 @@ def tel_href(phone: str) -> str | None:
     return None
 
 
-def _current_plan() -> Plan | Response:
+def _current_plan(as_of: date | None = None) -> Plan | Response:
     """The plan for this session's answers, or a redirect to where answers are missing."""
     case = current_case()
     if case is None:
         return redirect(url_for("questionnaire.start"))
-    as_of = date.today()
+    as_of = as_of or date.today()
     answers, errors = validate_answers(case.answers, as_of)
     if errors:
         return redirect(resume_target(case.answers))
@@ -68,28 +68,29 @@ def _context(plan: Plan) -> dict:
 
 
 @bp.get("/plan")
+@db.reads_only
 def show():
-    plan = _current_plan()
-    if not isinstance(plan, Plan):
-        return plan
-    return render_template("plan/show.html", plan=plan, body=_page_body(plan))
-
-
-def _page_body(plan: Plan) -> Markup:
-    case = current_case()   # already loaded by _current_plan in this request
-    key = (plan.rules_version, plan.as_of, str(get_locale()),
+    case = current_case()
+    if case is None:
+        return redirect(url_for("questionnaire.start"))
+    as_of = date.today()
+    key = (rulebook.current().version, as_of, str(get_locale()),
            json.dumps(case.answers, sort_keys=True, default=str))
     with _bodies_lock:
         body = _bodies.get(key)
-    if body is None:
+    if body is None:   # only a valid plan is cached: a redirect is decided afresh each time
+        plan = _current_plan(as_of)
+        if not isinstance(plan, Plan):
+            return plan
         # Safe to mark: render_template autoescapes everything the plan holds.
         body = Markup(render_template("plan/_page_body.html", **_context(plan)))  # nosec B704
         with _bodies_lock:
             _bodies[key] = body
-    return body
+    return render_template("plan/show.html", body=body)
 
 
 @bp.get("/plan.pdf")
+@db.reads_only
 def pdf():
     plan = _current_plan()
     if not isinstance(plan, Plan):
@@ -103,6 +104,7 @@ def pdf():
 
 
 @bp.get("/plan.ics")
+@db.reads_only
 def calendar():
     plan = _current_plan()
     if not isinstance(plan, Plan):

@@ -168,6 +168,7 @@ def _error_links(form) -> list[tuple[str, str]]:
 
 
 @bp.get("/check")
+@db.reads_only
 def check():
     case = current_case()
     if case is None:
