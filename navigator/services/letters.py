@@ -1,7 +1,7 @@
 """Letters: the plan's letters filled in from the answers and the letter details. No Flask.
 
 One Jinja template per letter (templates/letters/<id>.html) renders an <article>; a document shell
-wraps one or several articles for the PDF. Anything not known prints as a highlighted blank such
+wraps it for the PDF (a packet is one PDF per letter, merged). Anything not known prints as a highlighted blank such
 as "[Member ID]", never a guess. Each letter ends with the sources it relies on: the sources of
 the plan rules that call it plus the letter's own (LETTER_SOURCES), all by id from rules/sources.
 """
@@ -21,7 +21,7 @@ from navigator.config import PROJECT_ROOT
 from navigator.engine.answers import MEDICARE, PRIVATE, FieldError
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
-from navigator.services.pdf import STATIC_DIR, render_pdf
+from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
 from navigator.textformat import us_date, usd
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -382,23 +382,33 @@ def letter_ids_in_plan(plan: Plan) -> list[str]:
     return [letter.id for letter in plan.letters]
 
 
-def letter_pdf(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook) -> bytes:
+def letter_document(letter_id: str, answers: dict, details: dict, plan: Plan,
+                    book: RuleBook) -> tuple[str, str, str]:
+    """One letter as (html, title, author), ready for the PDF renderer."""
     article = render_letter(letter_id, answers, details, plan, book)
     title = document_title([letter_id], details, book)
-    return render_pdf(render_document([article], title), title=title, author=AUTHOR)
+    return render_document([article], title), title, AUTHOR
+
+
+def letter_pdf(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook) -> bytes:
+    return render_pdf(*letter_document(letter_id, answers, details, plan, book))
 
 
 def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
                book: RuleBook) -> bytes:
-    """Several letters in one PDF, each starting on a new page, in the plan's order."""
+    """Several letters in one PDF, in the plan's order.
+
+    Each letter is rendered as its own tagged PDF (side by side when the PDF process pool is on)
+    and the PDFs are then merged, so each letter starts on a new page and numbers its own pages
+    ("Page 1 of 2"), as when it is mailed on its own. The packet's bookmarks list every letter.
+    """
     wanted = set(letter_ids)
     ordered = [lid for lid in letter_ids_in_plan(plan) if lid in wanted]
     missing = wanted - set(ordered)
     if missing or not ordered:
         raise UnknownLetter(", ".join(sorted(missing)) or "no letter chosen")
-    articles = [render_letter(lid, answers, details, plan, book) for lid in ordered]
-    title = document_title(ordered, details, book)
-    return render_pdf(render_document(articles, title), title=title, author=AUTHOR)
+    documents = [letter_document(lid, answers, details, plan, book) for lid in ordered]
+    return render_merged_pdf(documents, document_title(ordered, details, book), AUTHOR)
 
 
 def document_title(letter_ids: list[str], details: dict, book: RuleBook) -> str:

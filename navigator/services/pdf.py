@@ -8,12 +8,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, url_is_absolute
+
+from navigator.services.pdf_merge import merge_tagged_pdfs
 
 STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
 # Relative URLs in a document resolve against the static folder.
@@ -101,14 +104,45 @@ def render_pdf(html: str, title: str, author: str) -> bytes:
 
     Page size (US Letter) and page numbers come from the document's own @page CSS.
     """
-    if _pool_size:
-        try:
-            return _executor().submit(_render, html, title, author).result(PDF_TIMEOUT_SECONDS)
-        except PdfRenderError:
-            raise
-        except Exception as exc:  # a dead worker process or a timeout: still "no PDF"
-            raise PdfRenderError(type(exc).__name__) from exc
-    return _render(html, title, author)
+    return render_pdfs([(html, title, author)])[0]
+
+
+def render_pdfs(documents: Sequence[tuple[str, str, str]]) -> list[bytes]:
+    """Each (html, title, author) as its own tagged PDF (see render_pdf), in the same order.
+
+    With the process pool on, every document is submitted at once, so they render side by side;
+    otherwise one after the other in the calling thread. Any failure, or all of them not done
+    within PDF_TIMEOUT_SECONDS, raises PdfRenderError (the documents not started are cancelled).
+    """
+    if not _pool_size:
+        return [_render(*document) for document in documents]
+    futures = []
+    try:
+        executor = _executor()
+        futures = [executor.submit(_render, *document) for document in documents]
+        done, pending = wait(futures, PDF_TIMEOUT_SECONDS, return_when=FIRST_EXCEPTION)
+        for future in futures:
+            if future in done and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        if pending:
+            raise TimeoutError(f"{len(pending)} of {len(futures)} PDFs not done")
+        return [future.result() for future in futures]
+    except PdfRenderError:
+        raise
+    except Exception as exc:  # a dead worker process or a timeout: still "no PDF"
+        raise PdfRenderError(type(exc).__name__) from exc
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def render_merged_pdf(documents: Sequence[tuple[str, str, str]], title: str, author: str) -> bytes:
+    """Several documents rendered as by render_pdfs, then merged into one tagged PDF."""
+    pdfs = render_pdfs(documents)
+    try:
+        return merge_tagged_pdfs(pdfs, title, author)
+    except Exception as exc:  # pikepdf and the merge's own checks: all mean "no PDF"
+        raise PdfRenderError(type(exc).__name__) from exc
 
 
 def _render(html: str, title: str, author: str) -> bytes:
