@@ -1,9 +1,17 @@
-"""Load test (issue 8): the app under gunicorn on 127.0.0.1, 50 simulated people completing the
-questionnaire, viewing their plan and downloading a letter, beside a minimal Flask "hello" under
-the same server settings for the ceiling. Bounded: each run lasts LOAD_SECONDS, loopback only.
+"""Load test (issue 8): the app under gunicorn on 127.0.0.1 with 50 simulated people, beside a
+minimal Flask "hello" under the same server settings for the ceiling. Loopback only, bounded
+in time (about 2 minutes of load in all with the defaults).
 
-Afterwards every answer each simulated person submitted is looked up in the database: a lost
-answer is counted, not guessed. Runs on SQLite and, when reachable, PostgreSQL.
+Per database (SQLite and, when reachable, PostgreSQL), two phases:
+- people (LOAD_SECONDS): each person pauses LOAD_THINK_SECONDS (uniform, "0.5-1.5") before
+  every click, as someone reading the page would, and goes start -> every question page ->
+  plan -> letter PDF -> plan, then starts again as a new person. LOAD_THINK_SECONDS=0 turns
+  it into a stress test where nobody ever pauses.
+- plan page only (LOAD_SECONDS / 4): nobody pauses; each person reloads their plan as fast as
+  the server answers. Its throughput, against the hello ceiling measured the same way, is the
+  server's capacity for plan pages.
+Afterwards every answer of each finished journey is looked up in the database: a lost answer
+is counted, not guessed.
 """
 from __future__ import annotations
 
@@ -28,9 +36,11 @@ from navigator.questionnaire.forms import token_for
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = int(os.environ.get("LOAD_USERS", "50"))
-SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "40"))
+SATURATION_SECONDS = SECONDS / 4
 WORKERS = int(os.environ.get("LOAD_WORKERS", "3"))
 THREADS = int(os.environ.get("LOAD_THREADS", "8"))
+THINK = os.environ.get("LOAD_THINK_SECONDS", "0.5-1.5")
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -101,11 +111,20 @@ def person_answers(number: int) -> dict:
     return answers
 
 
-def journey(browser: Browser, questionnaire, answers: dict, with_letter: bool = True) -> bool:
-    """Questionnaire to plan to letter, as a person clicks; True when it reached the end."""
+def think_range(text: str) -> tuple[float, float] | None:
+    """ "0.5-1.5" -> (0.5, 1.5); "0" -> None (no pauses)."""
+    low, _, high = text.partition("-")
+    bounds = (float(low), float(high or low))
+    return bounds if bounds[1] > 0 else None
+
+
+def journey(browser: Browser, questionnaire, answers: dict, stop_at: float,
+            with_letter: bool = True) -> bool:
+    """Questionnaire to plan to letter and back to the plan, as a person clicks; True when it
+    reached the end, False when a page failed or time ran out on the way (abandoned)."""
     status, path, body = browser.get("start", "/start")
     for _ in range(20):
-        if status != 200:
+        if status != 200 or time.monotonic() > stop_at:
             return False
         if path == "/check":
             break
@@ -123,24 +142,52 @@ def journey(browser: Browser, questionnaire, answers: dict, with_letter: bool = 
     if status != 200 or not with_letter:
         return status == 200
     status, _, _ = browser.get("letter PDF", "/letters/medical_necessity.pdf")
-    return status == 200
-
-
-def plan_views(browser: Browser, questionnaire, answers: dict, stop_at: float) -> bool:
-    """One journey to make a case, then the plan page again and again (a person checking it)."""
-    samples_before = len(browser.samples)
-    if not journey(browser, questionnaire, answers, with_letter=False):
+    if status != 200:
         return False
-    del browser.samples[samples_before:]   # only the repeated plan views are measured
-    while time.monotonic() < stop_at:
-        if browser.get("plan page", "/plan")[0] != 200:
-            return False
-    return True
+    return browser.get("plan page", "/plan")[0] == 200
 
 
-def _drive(port: int, scenario, seconds: float) -> tuple[list, list[dict], float]:
+def plan_page_capacity(port: int, questionnaire, seconds: float) -> tuple[list, float]:
+    """USERS people each make a case (untimed), then all at once reload their own plan page
+    without pausing for `seconds`. Returns (plan page samples, seconds measured)."""
+    samples: list = []
+    lock = threading.Lock()
+    clock = {}
+
+    def go() -> None:   # runs once, when everyone is ready, before anyone reloads
+        clock["started"] = time.perf_counter()
+        clock["stop_at"] = time.monotonic() + seconds
+
+    ready = threading.Barrier(USERS + 1, action=go)
+
+    def person(number: int) -> None:
+        browser = Browser("127.0.0.1", port)
+        made = journey(browser, questionnaire, person_answers(10**6 + number),
+                       time.monotonic() + 120, with_letter=False)
+        ready.wait()
+        browser.samples.clear()
+        browser.close()   # the server has closed it after its keep-alive timeout
+        while made and time.monotonic() < clock["stop_at"]:
+            if browser.get("plan page", "/plan")[0] != 200:
+                break
+        browser.close()
+        with lock:
+            samples.extend(browser.samples)
+
+    threads = [threading.Thread(target=person, args=(n,), daemon=True) for n in range(USERS)]
+    for thread in threads:
+        thread.start()
+    ready.wait(timeout=180)
+    for thread in threads:
+        thread.join(seconds + 60)
+    return samples, time.perf_counter() - clock["started"]
+
+
+def _drive(port: int, scenario, seconds: float,
+           think: tuple[float, float] | None = None) -> tuple[list, list[dict], float, int]:
     """USERS threads, each a person starting journey after journey until time is up;
-    `scenario(browser, answers, stop_at)` returns True when the person got to the end."""
+    `scenario(browser, answers, stop_at)` returns True when the person got to the end.
+    Returns (samples, answers of finished journeys, seconds, journeys started)."""
     stop_at = time.monotonic() + seconds
     samples: list = []
     submitted: list[dict] = []
@@ -149,7 +196,7 @@ def _drive(port: int, scenario, seconds: float) -> tuple[list, list[dict], float
 
     def user() -> None:
         while time.monotonic() < stop_at:
-            browser = Browser("127.0.0.1", port)
+            browser = Browser("127.0.0.1", port, think=think)
             number = next(counter)
             answers = person_answers(number)
             finished = scenario(browser, answers, stop_at)
@@ -165,10 +212,11 @@ def _drive(port: int, scenario, seconds: float) -> tuple[list, list[dict], float
         thread.start()
     for thread in threads:
         thread.join(seconds + 60)
-    return samples, submitted, time.perf_counter() - started
+    return samples, submitted, time.perf_counter() - started, next(counter)
 
 
-def _report(label: str, samples: list, elapsed: float) -> list[Result]:
+def _report(label: str, samples: list, elapsed: float,
+            targets: dict[str, str] | None = None) -> list[Result]:
     by_name = defaultdict(list)
     for sample in samples:
         by_name[sample.name].append(sample)
@@ -179,7 +227,7 @@ def _report(label: str, samples: list, elapsed: float) -> list[Result]:
         times = [s.seconds * 1000 for s in group]
         results.append(Result(f"{label}: {name}: {len(group)} requests, {len(group) / elapsed:.1f}/s,"
                               f" p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms, p99",
-                              percentile(times, 99), "ms"))
+                              percentile(times, 99), "ms", (targets or {}).get(name, "")))
     return results
 
 
@@ -223,8 +271,8 @@ def run() -> list[Result]:
     results: list[Result] = []
     server, port = _start("bench.hello_app:app", {})
     try:
-        samples, _, elapsed = _drive(port, lambda b, _a, _s: b.get("hello", "/")[0] == 200,
-                                     SECONDS / 2)
+        samples, _, elapsed, _ = _drive(port, lambda b, _a, _s: b.get("hello", "/")[0] == 200,
+                                     SATURATION_SECONDS)
     finally:
         _stop(server)
     results += _report("hello ceiling", samples, elapsed)
@@ -241,13 +289,15 @@ def run() -> list[Result]:
                "API_RATE_LIMIT": "100000 per minute"}
         server, port = _start("app:app", env)
         try:
-            samples, submitted, elapsed = _drive(
-                port, lambda b, a, _s: journey(b, questionnaire, a), SECONDS)
-            results += _report(f"{label}, mixed journeys", samples, elapsed)
-            results.append(Result(f"{label}: journeys completed", len(submitted), ""))
+            think = think_range(THINK)
+            samples, submitted, elapsed, started = _drive(
+                port, lambda b, a, stop: journey(b, questionnaire, a, stop), SECONDS, think)
+            phase = f"{label}, people pausing {THINK} s" if think else f"{label}, nobody pausing"
+            results += _report(phase, samples, elapsed, {"plan page": "p95 <= 150 ms"})
+            results.append(Result(f"{label}: journeys finished (of {started} started; the rest "
+                                  "were cut off by the end of the phase)", len(submitted), ""))
             results.append(Result(f"{label}: lost answers", _lost_answers(url, submitted), "", "0"))
-            samples, _, elapsed = _drive(
-                port, lambda b, a, stop: plan_views(b, questionnaire, a, stop), SECONDS / 2)
+            samples, elapsed = plan_page_capacity(port, questionnaire, SATURATION_SECONDS)
             results += _report(f"{label}, plan page only", samples, elapsed)
             plan_rate = sum(1 for s in samples if s.name == "plan page") / elapsed
             results.append(Result(f"{label}: plan pages/s as % of the hello ceiling",

@@ -3,6 +3,7 @@ simulated user, loopback only. Standard library, so the load needs no extra pack
 from __future__ import annotations
 
 import http.client
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ class Browser:
     port: int
     samples: list[Sample] = field(default_factory=list)
     cookies: dict[str, str] = field(default_factory=dict)
+    # (shortest, longest) pause in seconds before each click, as a person reads the page;
+    # None: no pause (a saturation test).
+    think: tuple[float, float] | None = None
     _connection: http.client.HTTPConnection | None = None
 
     def __post_init__(self) -> None:
@@ -40,6 +44,8 @@ class Browser:
                 follow: bool = True) -> tuple[int, str, bytes]:
         """(status, final path, body); every hop is recorded as one sample under `name`."""
         body = urlencode(form).encode() if form is not None else None
+        if self.think:
+            time.sleep(random.uniform(*self.think))  # nosec B311: a pause, not a secret
         for _ in range(10):
             headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
             if body is not None:
@@ -72,8 +78,10 @@ class Browser:
         return self.request(name, "POST", path, form)
 
     def close(self) -> None:
+        """Closes the connection; the next request opens a new one."""
         if self._connection is not None:
             self._connection.close()
+            self._connection = None
 
 
 def csrf_token(html: bytes) -> str | None:

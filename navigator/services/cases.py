@@ -12,12 +12,15 @@ import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect
 from sqlmodel import Session, delete, select
 
 from navigator.models import Case, utcnow
 
 TOKEN_BYTES = 32
+# Built once: nearly every page asks for it, and building the expression costs more than the
+# lookup itself on SQLite.
+CASE_BY_PUBLIC_ID = select(Case).where(Case.public_id == bindparam("public_id"))
 
 
 def hash_token(token: str) -> str:
@@ -41,7 +44,7 @@ def get_case(session: Session, public_id: str | None) -> Case | None:
     case = loaded.get(public_id)
     if case is not None and inspect(case).persistent:
         return case
-    case = session.exec(select(Case).where(Case.public_id == public_id)).first()
+    case = session.exec(CASE_BY_PUBLIC_ID, params={"public_id": public_id}).first()
     if case is not None:
         loaded[public_id] = case
     return case
