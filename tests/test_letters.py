@@ -390,3 +390,27 @@ def test_pdfs_render_in_lower_priority_processes_when_configured(book):
     finally:
         pdf_service.use_processes(0)
     assert "José Núñez" in pdf_text(document)
+
+
+def test_a_dead_pdf_worker_costs_one_pdf_not_every_pdf_after_it(book):
+    """A worker killed mid-render (out of memory, say) breaks that render only: the next one
+    gets fresh workers."""
+    import os
+    import signal
+
+    from navigator.services import pdf as pdf_service
+
+    answers, plan = plan_for(book, coverage="employer", denial="claim")
+    pdf_service.use_processes(1)
+    try:
+        pdf_service.render_pdf("<p>warm</p>", "t", "a")
+        workers = list(pdf_service._executor()._processes)
+        future = pdf_service._executor().submit(os.kill, workers[0], signal.SIGKILL)
+        with pytest.raises(Exception):
+            future.result(30)
+        with pytest.raises(pdf_service.PdfRenderError):
+            pdf_service.render_pdf("<p>after</p>", "t", "a")   # the pool is broken now
+        document = L.letter_pdf("internal_appeal", answers, DETAILS, plan, book)
+    finally:
+        pdf_service.use_processes(0)
+    assert "José Núñez" in pdf_text(document)

@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from weasyprint import HTML
@@ -130,10 +131,20 @@ def render_pdfs(documents: Sequence[tuple[str, str, str]]) -> list[bytes]:
     except PdfRenderError:
         raise
     except Exception as exc:  # a dead worker process or a timeout: still "no PDF"
+        if isinstance(exc, BrokenProcessPool):
+            _discard_pool()   # so the next request starts fresh workers instead of failing too
         raise PdfRenderError(type(exc).__name__) from exc
     finally:
         for future in futures:
             future.cancel()
+
+
+def _discard_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None and _pool_owner == os.getpid():
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
 
 
 def render_merged_pdf(documents: Sequence[tuple[str, str, str]], title: str, author: str) -> bytes:
