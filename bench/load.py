@@ -3,10 +3,11 @@ minimal Flask "hello" under the same server settings for the ceiling. Loopback o
 in time (about 2 minutes of load in all with the defaults).
 
 Per database (SQLite and, when reachable, PostgreSQL), two phases:
-- people (LOAD_SECONDS): each person pauses LOAD_THINK_SECONDS (uniform, "0.5-1.5") before
-  every click, as someone reading the page would, and goes start -> every question page ->
-  plan -> letter PDF -> plan, then starts again as a new person. LOAD_THINK_SECONDS=0 turns
-  it into a stress test where nobody ever pauses.
+- people (LOAD_SECONDS): people arrive one by one over LOAD_RAMP_SECONDS; each pauses
+  LOAD_THINK_SECONDS (uniform, "0.5-1.5") before every click, as someone reading the page
+  would, and goes start -> every question page -> plan -> letter PDF -> plan, then starts
+  again as a new person. LOAD_THINK_SECONDS=0 turns it into a stress test where nobody
+  ever pauses (and everyone arrives at once).
 - plan page only (LOAD_SECONDS / 4): nobody pauses; each person reloads their plan as fast as
   the server answers. Its throughput, against the hello ceiling measured the same way, is the
   server's capacity for plan pages.
@@ -41,6 +42,8 @@ SATURATION_SECONDS = SECONDS / 4
 WORKERS = int(os.environ.get("LOAD_WORKERS", "3"))
 THREADS = int(os.environ.get("LOAD_THREADS", "8"))
 THINK = os.environ.get("LOAD_THINK_SECONDS", "0.5-1.5")
+# People pausing arrive one after another over this many seconds, not all in the same instant.
+RAMP_SECONDS = float(os.environ.get("LOAD_RAMP_SECONDS", "15"))
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -194,7 +197,8 @@ def _drive(port: int, scenario, seconds: float,
     lock = threading.Lock()
     counter = iter(range(10**9))
 
-    def user() -> None:
+    def user(arrival: float) -> None:
+        time.sleep(arrival)
         while time.monotonic() < stop_at:
             browser = Browser("127.0.0.1", port, think=think)
             number = next(counter)
@@ -206,7 +210,9 @@ def _drive(port: int, scenario, seconds: float,
                 if finished:
                     submitted.append(answers)
 
-    threads = [threading.Thread(target=user, daemon=True) for _ in range(USERS)]
+    ramp = RAMP_SECONDS if think else 0.0
+    threads = [threading.Thread(target=user, args=(ramp * n / USERS,), daemon=True)
+               for n in range(USERS)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()

@@ -80,9 +80,12 @@ PDF_TIMEOUT_SECONDS = 120
 
 
 def use_processes(count: int) -> None:
-    """Render in `count` lower-priority processes (0: in the calling thread)."""
+    """Render in `count` lower-priority processes (0: in the calling thread). The workers are
+    started and warmed up at once, so the first person to ask for a PDF does not wait for them."""
     global _pool_size
     _pool_size = max(0, int(count))
+    if _pool_size:
+        _executor()
 
 
 def _lower_priority() -> None:
@@ -97,6 +100,8 @@ def _executor() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(max_workers=_pool_size, initializer=_lower_priority,
                                         mp_context=multiprocessing.get_context("spawn"))
             _pool_owner = os.getpid()
+            for _ in range(_pool_size):   # starts each worker: imports, fonts, first layout
+                _pool.submit(_render, "<p>warm-up</p>", "warm-up", "")
         return _pool
 
 
