@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (DateField, EmailField, PasswordField, RadioField, SelectField, StringField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from navigator import db, rulebook
@@ -139,7 +140,7 @@ class ClaimForm(ClientForm):
 
 
 class CaseForm(ClientForm):
-    status = SelectField(_l("Status"), choices=[(s, STATUS_LABELS[s]) for s in CASE_STATUSES])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, STATUS_LABELS[s]) for s in CASE_STATUSES])
     owner = SelectField(_l("Worker"), coerce=int, validators=[Optional()])
 
 
@@ -152,8 +153,8 @@ class NoteForm(FlaskForm):
 
 
 class StepForm(FlaskForm):
-    state = RadioField(_l("Progress"), choices=list(STEP_STATE_LABELS.items()), default="",
-                       validators=[Optional()])
+    state = RadioField(_l("Progress"), default="", validators=[Optional()], choices=[
+        SelectChoice(value, label) for value, label in STEP_STATE_LABELS.items()])
     on_date = DateField(_l("Date"), validators=[Optional()],
                         description=_l("Leave empty for today."))
 
@@ -168,9 +169,9 @@ class MemberForm(FlaskForm):
         Length(max=254, message=_l("Enter an email address of at most 254 characters.")),
         NoControlCharacters()],
                        render_kw={"maxlength": 254})
-    role = RadioField(_l("Role"), choices=[("member", _l("Member: works with their own clients")),
-                                           ("admin", _l("Admin: sees every client, adds members, reads the audit log"))],
-                      default="member")
+    role = RadioField(_l("Role"), default="member", choices=[
+        SelectChoice("member", _l("Member: works with their own clients")),
+        SelectChoice("admin", _l("Admin: sees every client, adds members, reads the audit log"))])
     password = PasswordField(_l("Password (optional)"), description=_l(
         "Leave empty to get an invitation link the member opens to choose a password. "
         "Or give a password of at least 12 characters to tell them yourself."),
@@ -297,7 +298,7 @@ def _case_page(case: Case, status: int = 200, note_form: NoteForm | None = None,
 
 def _owner_choices(form: CaseForm) -> None:
     members = accounts.members(db.get_session(), _user().organisation_id)
-    form.owner.choices = [(m.id, m.name) for m in members if m.active]
+    form.owner.choices = [SelectChoice(m.id, m.name) for m in members if m.active]
 
 
 @bp.get("/cases/<public_id>")
