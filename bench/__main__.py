@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench.harness import BENCHMARKS
 
@@ -15,7 +15,7 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
         return 2
-    print(f"# Benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+    print(f"# Benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
           f"Python {platform.python_version()}, {platform.machine()}")
     for name in chosen:
         module = importlib.import_module(f"bench.{name}")

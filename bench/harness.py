@@ -4,8 +4,8 @@ from __future__ import annotations
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # name -> what it measures; each name is a module bench/<name>.py with run().
 BENCHMARKS: dict[str, str] = {

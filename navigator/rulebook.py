@@ -10,7 +10,6 @@ from flask import Flask, current_app
 from navigator.engine import RuleBook, RulesInvalid, load_rulebook
 from navigator.engine.loader import rules_version
 
-
 _loaded: dict[tuple[str, str], RuleBook] = {}
 
 

@@ -13,7 +13,7 @@ def us_date(value: date | str | None) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def usd(amount: float | int | None) -> str:
+def usd(amount: float | None) -> str:
     if amount is None:
         return ""
     return f"${amount:,.0f}" if float(amount).is_integer() else f"${amount:,.2f}"

@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session, select
 
 from navigator.models import AuditEntry
-from navigator.services import cases as case_store
 from navigator.services import caseload
+from navigator.services import cases as case_store
 from tests.answers import answers
 from tests.conftest import log_in
 

@@ -1,7 +1,7 @@
 """The caseload: dashboard, due list, case page, progress, notes, hand-over, feed, export, delete."""
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -207,7 +207,7 @@ def test_purge_removes_old_anonymous_cases_only(app, worker):
     org_case = _client_case(app, worker, "Old Client", answers())
     with _db(app) as session:
         family = case_store.create_case(session, answers())
-        later = datetime.now(timezone.utc) + timedelta(days=90)
+        later = datetime.now(UTC) + timedelta(days=90)
         assert case_store.purge_older_than(session, 30, now=later) == 1
         assert case_store.get_case(session, family.public_id) is None
         assert case_store.get_case(session, org_case) is not None

@@ -56,6 +56,5 @@ def test_connections_go_back_to_the_pool_out_of_autocommit(app, client):
     """A connection used by a marked page is transactional again for whoever takes it next."""
     walk(client, MEDICARE_JOURNEY)
     client.get("/plan")
-    with app.app_context():
-        with db.engine().connect() as connection:
-            assert not _autocommit(connection.connection.dbapi_connection)
+    with app.app_context(), db.engine().connect() as connection:
+        assert not _autocommit(connection.connection.dbapi_connection)

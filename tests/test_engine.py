@@ -149,9 +149,8 @@ def test_copay_cards_never_eligible_for_federal_programs(book):
 
 
 def test_coverage_buckets_never_drop_a_rule_that_fires(book):
-    from navigator.engine.answers import COVERAGES
+    from navigator.engine.answers import COVERAGES, validate_answers
     from navigator.engine.facts import derive
-    from navigator.engine.answers import validate_answers
 
     for coverage in COVERAGES:
         for denial in ("none", "claim", "appeal"):

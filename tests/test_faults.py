@@ -105,7 +105,7 @@ class RendererBroke(RuntimeError):
 
 @pytest.fixture
 def broken_renderer(monkeypatch):
-    import navigator.services.pdf as pdf
+    from navigator.services import pdf
 
     def refuse(*_args, **_kwargs):
         raise RendererBroke("cairo exploded while drawing Zebulon's letter")

@@ -8,6 +8,7 @@ import re
 import threading
 from datetime import date
 from html import unescape
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -69,8 +70,8 @@ def expected_payer_words(answers, book) -> list[str]:
 
 
 SWEEP = [
-    dict(coverage=coverage, denial=denial, pump_wanted=pump, state=state, age=age,
-         health_at_risk=True)
+    {"coverage": coverage, "denial": denial, "pump_wanted": pump, "state": state, "age": age,
+     "health_at_risk": True}
     for coverage in ("employer", "marketplace", "medicare_original", "medicare_advantage",
                      "medicaid", "chip", "tricare", "uninsured")
     for denial in ("none", "prior_authorization", "appeal")
@@ -83,7 +84,7 @@ def _sweep_cases(book):
     """Each (letter id, situation) once: every letter in every kind of plan the rules make."""
     seen: dict[tuple, dict] = {}
     for overrides in SWEEP:
-        answers, plan = plan_for(book, **overrides)
+        _answers, plan = plan_for(book, **overrides)
         for letter in plan.letters:
             key = (letter.id, overrides["coverage"], overrides["denial"] != "none",
                    overrides["pump_wanted"], overrides["age"] < 21)
@@ -113,7 +114,7 @@ def test_sweep_renders_every_letter_the_rules_send(book):
         assert "XZW123456789" in text, where
         for words in expected_payer_words(answers, book):
             assert words in text, f"{where}: missing {words!r}"
-        for name, label in LABELS.items():
+        for label in LABELS.values():
             assert f"[{label.replace(chr(39) + 's', '’s')}]" not in text, f"{where}: blank {label}"
         assert "Sources this letter relies on" in text, where
 
@@ -237,7 +238,7 @@ def test_valid_details_pass_and_empty_values_are_dropped():
 # --- hostile input -----------------------------------------------------------------------------
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self):
         _Recorder.hits.append(self.path)
@@ -397,6 +398,7 @@ def test_a_dead_pdf_worker_costs_one_pdf_not_every_pdf_after_it(book):
     gets fresh workers."""
     import os
     import signal
+    from concurrent.futures.process import BrokenProcessPool
 
     from navigator.services import pdf as pdf_service
 
@@ -406,7 +408,7 @@ def test_a_dead_pdf_worker_costs_one_pdf_not_every_pdf_after_it(book):
         pdf_service.render_pdf("<p>warm</p>", "t", "a")
         workers = list(pdf_service._executor()._processes)
         future = pdf_service._executor().submit(os.kill, workers[0], signal.SIGKILL)
-        with pytest.raises(Exception):
+        with pytest.raises(BrokenProcessPool):
             future.result(30)
         with pytest.raises(pdf_service.PdfRenderError):
             pdf_service.render_pdf("<p>after</p>", "t", "a")   # the pool is broken now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -135,7 +135,7 @@ def test_the_retention_purge_takes_details_with_the_case(app, runner):
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         case = cases.create_case(session, {"state": "OH"})
         cases.save_details(session, case, DETAILS)
-        case.updated_at = datetime.now(timezone.utc) - timedelta(days=31)
+        case.updated_at = datetime.now(UTC) - timedelta(days=31)
         session.add(case)
         session.commit()
     assert PATIENT_NAME in json.dumps(database_rows(app))

@@ -3,7 +3,7 @@ delete, purge and CSRF."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -312,7 +312,7 @@ def test_purge_removes_only_old_cases(app, runner):
     from sqlmodel import Session
     with Session(app.extensions["db_engine"]) as db_session:
         old = cases.create_case(db_session, {"state": "OH"})
-        old.updated_at = datetime.now(timezone.utc) - timedelta(days=31)
+        old.updated_at = datetime.now(UTC) - timedelta(days=31)
         db_session.add(old)
         db_session.commit()
         old_id = old.public_id

@@ -12,8 +12,7 @@ from navigator.models import Case, CaseEvent
 from navigator.services import caseload, recheck
 from navigator.services import cases as case_store
 from tests.answers import answers
-from tests.conftest import AS_OF
-from tests.conftest import log_in
+from tests.conftest import AS_OF, log_in
 
 RENAMED_STEP = "employer_erisa_rights"
 

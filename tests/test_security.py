@@ -33,7 +33,7 @@ def database_rows(app) -> dict[str, list]:
         if key not in _reflected:         # the schema is fixed for the session: reflect once
             _reflected[key] = sa.MetaData()
             _reflected[key].reflect(bind=connection)
-        return {name: sorted((tuple(map(repr, row)) for row in connection.execute(table.select())))
+        return {name: sorted(tuple(map(repr, row)) for row in connection.execute(table.select()))
                 for name, table in _reflected[key].tables.items()}
 
 

@@ -8,9 +8,10 @@ are dropped, so a plan never depends on a stale answer.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 STATES = (
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
@@ -167,11 +168,10 @@ def _parse(spec: FieldSpec, value: Any, as_of: date) -> tuple[Any, str | None]:
         return None, f"must be {spec.describe()}"
     if isinstance(value, float) and not math.isfinite(value):
         return None, f"must be {spec.describe()}"
-    if spec.kind == "int":
-        if isinstance(value, float):
-            if not value.is_integer():
-                return None, f"must be {spec.describe()}"
-            value = int(value)
+    if spec.kind == "int" and isinstance(value, float):
+        if not value.is_integer():
+            return None, f"must be {spec.describe()}"
+        value = int(value)
     if (spec.minimum is not None and value < spec.minimum) or (
             spec.maximum is not None and value > spec.maximum):
         return None, f"must be {spec.describe()}"

@@ -9,8 +9,9 @@ No eval: each form becomes one closure over the facts dict, checked against the 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Facts = dict[str, Any]
 Predicate = Callable[[Facts], bool]

@@ -7,8 +7,13 @@ from typing import Any
 
 from navigator.engine.answers import AnswersInvalid, validate_answers
 from navigator.engine.facts import derive
-from navigator.engine.loader import (CompiledDeadline, CompiledRule, CompiledStep, RuleBook,
-                                     default_rulebook)
+from navigator.engine.loader import (
+    CompiledDeadline,
+    CompiledRule,
+    CompiledStep,
+    RuleBook,
+    default_rulebook,
+)
 from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Source, Step
 from navigator.engine.programs import assess
 from navigator.engine.text import Placeholder, Text, lookup

@@ -174,7 +174,7 @@ def _item_name(data: Any, loc: tuple) -> str | None:
     if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict) and loc[0] in LIST_KEYS:
         items = data.get(loc[0])
         if isinstance(items, list) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
-            return f"{loc[0][:-1] if loc[0].endswith('s') else loc[0]} {items[loc[1]].get('id', f'#{loc[1] + 1}')}"
+            return f"{loc[0].removesuffix('s')} {items[loc[1]].get('id', f'#{loc[1] + 1}')}"
     if len(loc) >= 2 and loc[0] in MAPPING_KEYS and isinstance(data, dict):
         return f"{loc[0][:-1]} {loc[1]}"
     return None
@@ -342,7 +342,7 @@ def _load_mapping(root: Path, pattern: str, model: type[BaseModel], key: str,
     return items
 
 
-def _load_states(root: Path, checker: "_Checker", problems: list[Problem]) -> dict:
+def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict:
     states: dict[str, schema.StateSpec] = {}
     files = _files(root, "states/*.yaml")
     for path in files:

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Eligible = Union[bool, Literal["maybe"]]
+Eligible = bool | Literal["maybe"]
 
 
 class _Out(BaseModel):

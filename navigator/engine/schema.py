@@ -6,13 +6,13 @@ Conditions, deadlines and placeholders are checked by the loader, which knows th
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 Identifier = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)
 DottedName = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=120)
-Number = Union[StrictInt, float]
+Number = StrictInt | float
 YesNoUnknown = Literal["yes", "no", "unknown"]
 ProgramKind = Literal["free_device", "discount", "payment_plan", "copay_card", "insulin_cap",
                       "charity", "public_program"]
@@ -49,7 +49,7 @@ class SourcesFile(Strict):
 
 # --- parameters ---------------------------------------------------------------------------
 
-ParameterValue = Union[Number, dict[str, Number]]
+ParameterValue = Number | dict[str, Number]
 
 
 class ParameterSpec(Strict):
@@ -264,7 +264,7 @@ class CaseExpect(Strict):
     coverage_route: Literal["dme", "pharmacy", "both", "none"] | None = None
     steps: list[str] = []
     steps_absent: list[str] = []
-    programs: dict[str, Union[StrictBool, Literal["maybe"]]] = {}
+    programs: dict[str, StrictBool | Literal["maybe"]] = {}
     programs_absent: list[str] = []
     letters: list[str] = []
     letters_absent: list[str] = []

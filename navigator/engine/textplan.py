@@ -9,8 +9,8 @@ ELIGIBLE_WORDS = {True: "likely eligible", "maybe": "maybe", False: "not eligibl
 
 def plan_as_text(plan: Plan) -> str:
     lines = [
-        f"ACCESS PLAN (as of {us_date(plan.as_of)}; rules {plan.rules_version}, "
-        f"reviewed {us_date(plan.reviewed)})",
+        (f"ACCESS PLAN (as of {us_date(plan.as_of)}; rules {plan.rules_version}, "
+         f"reviewed {us_date(plan.reviewed)})"),
         "Guidance, not legal or medical advice.",
         f"Coverage route: {plan.coverage_route}",
     ]

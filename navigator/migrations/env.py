@@ -1,9 +1,9 @@
 """Alembic environment: the database URL comes from the caller (navigator.db.upgrade)."""
 from alembic import context
+from sqlmodel import SQLModel
 
 from navigator import models  # noqa: F401  (registers every table on the metadata)
 from navigator.db import make_engine
-from sqlmodel import SQLModel
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -170,7 +170,7 @@ def _initial(question: Question, value: Any) -> dict[str, Any]:
     return {question.field: _plain_number(value) if isinstance(value, (int, float)) else value}
 
 
-def _plain_number(value: int | float) -> str:
+def _plain_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 

@@ -4,7 +4,7 @@ The `icalendar` package does the escaping, line folding and CRLF line endings.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -45,7 +45,7 @@ def all_day_event(uid: str, day: date, summary: str, description: str, stamp: da
 
 def deadlines_calendar(plan: Plan, now: datetime | None = None) -> bytes:
     calendar = new_calendar(PRODUCT_ID)
-    stamp = now or datetime.now(timezone.utc)
+    stamp = now or datetime.now(UTC)
     for deadline in plan.deadlines:
         source = deadline.source
         calendar.add_component(all_day_event(

@@ -17,8 +17,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, func, select
 
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
-from navigator.models import (CASE_STATUSES, Case, CaseEvent, CaseNote, StepProgress, User,
-                              utcnow)
+from navigator.models import CASE_STATUSES, Case, CaseEvent, CaseNote, StepProgress, User, utcnow
 from navigator.services import cases as case_store
 from navigator.services import recheck
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, inspect
@@ -97,7 +97,7 @@ def delete_case(session: Session, case: Case) -> None:
 def purge_older_than(session: Session, days: int, now: datetime | None = None) -> int:
     """Delete anonymous cases not updated for `days` days; returns how many went.
     An organisation's cases are never purged: a worker deletes them."""
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     result = session.exec(delete(Case).where(Case.updated_at < cutoff)
                           .where(Case.organisation_id.is_(None)))
     session.commit()

@@ -5,8 +5,8 @@ client's initials; the link in it opens the case page, which needs a signed-in w
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
 from navigator.services.calendar import all_day_event, new_calendar
 from navigator.services.caseload import DueItem
@@ -21,7 +21,7 @@ def initials(name: str) -> str:
 def worker_calendar(items: Iterable[DueItem], case_url: Callable[[str], str],
                     now: datetime | None = None) -> bytes:
     calendar = new_calendar(PRODUCT_ID, "Caseload deadlines")
-    stamp = now or datetime.now(timezone.utc)
+    stamp = now or datetime.now(UTC)
     for item in items:
         link = case_url(item.public_id)
         calendar.add_component(all_day_event(

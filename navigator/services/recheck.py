@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -67,7 +68,7 @@ class PlanDiff:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PlanDiff":
+    def from_dict(cls, data: dict[str, Any]) -> PlanDiff:
         return cls(**{name: data.get(name) or ([] if name != "route" else None)
                       for name in cls.__dataclass_fields__})
 

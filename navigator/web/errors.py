@@ -4,9 +4,10 @@ from __future__ import annotations
 import traceback
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError, InterfaceError
-from navigator.services.pdf import PdfRenderError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from navigator.services.pdf import PdfRenderError
 
 MESSAGES = {
     400: "The request could not be understood.",

@@ -5,9 +5,19 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, g, jsonify, make_response, redirect,
-                   render_template, request, session, url_for)
-
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
