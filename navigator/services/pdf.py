@@ -73,7 +73,8 @@ def static_path(url: str) -> Path | None:
 # behind it (in a thread it would also hold the interpreter lock of the web process).
 _pool: ProcessPoolExecutor | None = None
 _pool_owner: int | None = None
-_pool_size = 0
+_pool_workers = 0   # how many processes _pool was made with
+_pool_size = 0      # how many the setting asks for
 _pool_lock = threading.Lock()
 PDF_NICENESS = 10
 PDF_TIMEOUT_SECONDS = 120
@@ -94,12 +95,14 @@ def _lower_priority() -> None:
 
 def _executor() -> ProcessPoolExecutor:
     """This process's pool, made on first use (after a server forks its workers)."""
-    global _pool, _pool_owner
+    global _pool, _pool_owner, _pool_workers
     with _pool_lock:
-        if _pool is None or _pool_owner != os.getpid():
+        if _pool is None or _pool_owner != os.getpid() or _pool_workers != _pool_size:
+            if _pool is not None and _pool_owner == os.getpid():
+                _pool.shutdown(wait=False, cancel_futures=True)
             _pool = ProcessPoolExecutor(max_workers=_pool_size, initializer=_lower_priority,
                                         mp_context=multiprocessing.get_context("spawn"))
-            _pool_owner = os.getpid()
+            _pool_owner, _pool_workers = os.getpid(), _pool_size
             for _ in range(_pool_size):   # starts each worker: imports, fonts, first layout
                 _pool.submit(_render, "<p>warm-up</p>", "warm-up", "")
         return _pool
