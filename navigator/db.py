@@ -6,6 +6,7 @@ never touch Flask.
 """
 from __future__ import annotations
 
+import select
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +14,7 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -30,8 +31,23 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args={"connect_timeout": 5}, hide_parameters=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20,
+                           connect_args={"connect_timeout": 5}, hide_parameters=True)
+    event.listen(engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
+    """A pooled connection the server has closed (restart, shutdown, pg_terminate_backend) is
+    swapped for a fresh one before use, like SQLAlchemy's pool_pre_ping but without its round
+    trip on every checkout: such a server sends its "terminating connection" message and closes
+    the socket, so an idle connection with anything to read is a dead one. (A connection cut
+    off silently, with nothing sent, still fails its request and the pool starts afresh.)"""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("connection closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 def _ensure_sqlite_folder(url: str) -> None:
@@ -59,9 +75,10 @@ def engine() -> Engine:
 
 def reads_only(view):
     """Marks a view whose GET requests only read, apart from single-statement inserts such as
-    an audit record. They run in autocommit, which spares PostgreSQL the BEGIN and ROLLBACK
-    round trips of a transaction (a plan page is one SELECT). A view that writes more than
-    one row at a time must not be marked: in autocommit each statement commits by itself."""
+    an audit record. On PostgreSQL they run in autocommit, which spares the BEGIN and ROLLBACK
+    round trips of a transaction (a plan page is then one SELECT). SQLite starts no transaction
+    for a SELECT anyway. A view that writes more than one row at a time must not be marked:
+    in autocommit each statement commits by itself."""
     view.reads_only = True
     return view
 
@@ -82,7 +99,10 @@ def _engine_for_request() -> Engine:
 
 
 def _autocommit(db_engine: Engine) -> Engine:
-    """The engine's autocommit twin, sharing its pool (made once per engine)."""
+    """The engine's autocommit twin, sharing its pool (made once per engine). SQLite keeps its
+    engine: switching a connection's mode there costs a statement and saves none."""
+    if db_engine.dialect.name != "postgresql":
+        return db_engine
     twin = db_engine.__dict__.get("_navigator_autocommit")
     if twin is None:
         twin = db_engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -143,3 +143,41 @@ def test_a_packet_that_cannot_be_rendered_gets_the_same_message(app, case_client
     response = case_client.post("/letters/packet", data={"letter": ["internal_appeal"]})
     assert response.status_code == 503
     assert "The PDF could not be made" in response.get_data(as_text=True)
+
+
+def test_connections_the_database_server_closed_are_replaced_before_use(postgresql_url):
+    """After a PostgreSQL restart (here: every connection of the app terminated), the next
+    request gets a fresh connection instead of a 503, without a ping on every request."""
+    import time
+
+    import sqlalchemy as sa
+
+    from navigator import create_app
+
+    db.upgrade(postgresql_url)
+    app = create_app({"DATABASE_URL": postgresql_url})
+    client = app.test_client()
+    walk(client, MEDICARE_JOURNEY)
+    assert client.get("/plan").status_code == 200        # the pool now holds a connection
+    admin = sa.create_engine(postgresql_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            others = ("FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+            assert connection.execute(sa.text(f"SELECT count(*) {others}")).scalar() > 0
+            connection.execute(sa.text(f"SELECT pg_terminate_backend(pid) {others}"))
+            deadline = time.monotonic() + 5
+            while connection.execute(sa.text(f"SELECT count(*) {others}")).scalar():
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        admin.dispose()
+    assert client.get("/plan").status_code == 200
+    response = client.post("/questions/household",
+                           data={"household_size": "4", "annual_income": "61000"})
+    assert response.status_code == 302
+    saved = stored_case(app, client)
+    assert saved.answers["household_size"] == 4
+    with Session(app.extensions["db_engine"]) as session:
+        cases.delete_case(session, cases.get_case(session, saved.public_id))
+    app.extensions["db_engine"].dispose()

@@ -98,8 +98,7 @@ def _executor() -> ProcessPoolExecutor:
     global _pool, _pool_owner, _pool_workers
     with _pool_lock:
         if _pool is None or _pool_owner != os.getpid() or _pool_workers != _pool_size:
-            if _pool is not None and _pool_owner == os.getpid():
-                _pool.shutdown(wait=False, cancel_futures=True)
+            _shut_down_own_pool()
             _pool = ProcessPoolExecutor(max_workers=_pool_size, initializer=_lower_priority,
                                         mp_context=multiprocessing.get_context("spawn"))
             _pool_owner, _pool_workers = os.getpid(), _pool_size
@@ -148,11 +147,17 @@ def render_pdfs(documents: Sequence[tuple[str, str, str]]) -> list[bytes]:
 
 
 def _discard_pool() -> None:
-    global _pool
     with _pool_lock:
-        if _pool is not None and _pool_owner == os.getpid():
-            _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        _shut_down_own_pool()
+
+
+def _shut_down_own_pool() -> None:
+    """Stops this process's pool, if it has one (a forked child leaves its parent's alone).
+    The caller holds _pool_lock."""
+    global _pool
+    if _pool is not None and _pool_owner == os.getpid():
+        _pool.shutdown(wait=False, cancel_futures=True)
+    _pool = None
 
 
 def render_merged_pdf(documents: Sequence[tuple[str, str, str]], title: str, author: str) -> bytes:

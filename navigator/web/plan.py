@@ -12,23 +12,25 @@ from datetime import date
 from pathlib import Path
 
 from cachetools import LRUCache
-from flask import Blueprint, Response, current_app, redirect, render_template, url_for
-from flask_babel import get_locale
-from markupsafe import Markup
+from flask import Blueprint, Response, current_app, redirect, render_template, session, url_for
+from flask_login import current_user
 
 from navigator import db, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.plan import Plan
+from navigator.extensions import select_locale
 from navigator.services.calendar import deadlines_calendar
 from navigator.services.plan_pdf import plan_pdf, plan_sources
 from navigator.web.questionnaire import current_case, resume_target
 
 bp = Blueprint("plan", __name__)
 
-# Rendered plan bodies by (rules version, date, language, answers): the same inputs always give
-# the same page, and people come back to their plan again and again. Bounded per process.
-_bodies: LRUCache = LRUCache(maxsize=512)
-_bodies_lock = threading.Lock()
+# Whole plan pages by (rules version, date, language, answers), kept for the usual request:
+# nobody signed in and no message waiting, so nothing else on the page can differ. The same
+# inputs give the same page, and people come back to their plan again and again. Bounded per
+# process; nothing personal beyond what the answers key already holds.
+_pages: LRUCache = LRUCache(maxsize=512)
+_pages_lock = threading.Lock()
 
 
 @bp.app_template_filter("tel_href")
@@ -74,19 +76,24 @@ def show():
     if case is None:
         return redirect(url_for("questionnaire.start"))
     as_of = date.today()
-    key = (rulebook.current().version, as_of, str(get_locale()),
+    usual = not current_user.is_authenticated and "_flashes" not in session
+    # select_locale, not get_locale: the same choice, without building a babel Locale (a disk
+    # lookup) on a request that may need nothing else.
+    key = (rulebook.current().version, as_of, select_locale(),
            json.dumps(case.answers, sort_keys=True, default=str))
-    with _bodies_lock:
-        body = _bodies.get(key)
-    if body is None:   # only a valid plan is cached: a redirect is decided afresh each time
-        plan = _current_plan(as_of)
-        if not isinstance(plan, Plan):
-            return plan
-        # Safe to mark: render_template autoescapes everything the plan holds.
-        body = Markup(render_template("plan/_page_body.html", **_context(plan)))  # nosec B704
-        with _bodies_lock:
-            _bodies[key] = body
-    return render_template("plan/show.html", body=body)
+    if usual:
+        with _pages_lock:
+            page = _pages.get(key)
+        if page is not None:
+            return page
+    plan = _current_plan(as_of)   # only a valid plan is cached: a redirect is decided afresh
+    if not isinstance(plan, Plan):
+        return plan
+    page = render_template("plan/show.html", **_context(plan))
+    if usual:
+        with _pages_lock:
+            _pages[key] = page
+    return page
 
 
 @bp.get("/plan.pdf")
