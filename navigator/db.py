@@ -45,8 +45,9 @@ def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
     off silently, with nothing sent, still fails its request and the pool starts afresh.)"""
     if dbapi_connection.closed or dbapi_connection.broken:
         raise DisconnectionError("connection closed")
-    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    if readable:
+    waiting = select.poll()   # poll, not select: select fails on descriptors above 1023
+    waiting.register(dbapi_connection.fileno(), select.POLLIN)
+    if waiting.poll(0):
         raise DisconnectionError("the server closed the connection")
 
 
