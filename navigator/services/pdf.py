@@ -85,7 +85,7 @@ def use_processes(count: int) -> None:
     started and warmed up at once, so the first person to ask for a PDF does not wait for them."""
     global _pool_size
     _pool_size = max(0, int(count))
-    if _pool_size:
+    if _pool_size and not _pool_ready():   # called on every request: no lock when all is set
         _executor()
 
 
@@ -93,11 +93,16 @@ def _lower_priority() -> None:
     os.nice(PDF_NICENESS)
 
 
+def _pool_ready() -> bool:
+    """This process has a pool of the size the setting asks for (a forked child does not)."""
+    return _pool is not None and _pool_owner == os.getpid() and _pool_workers == _pool_size
+
+
 def _executor() -> ProcessPoolExecutor:
     """This process's pool, made on first use (after a server forks its workers)."""
     global _pool, _pool_owner, _pool_workers
     with _pool_lock:
-        if _pool is None or _pool_owner != os.getpid() or _pool_workers != _pool_size:
+        if not _pool_ready():
             _shut_down_own_pool()
             _pool = ProcessPoolExecutor(max_workers=_pool_size, initializer=_lower_priority,
                                         mp_context=multiprocessing.get_context("spawn"))
