@@ -149,3 +149,19 @@ def worker_client(app, worker):
     response = log_in(client, worker.email)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def case_in_session(app, client, patient_name: str) -> str:
+    """An employer-plan case with a denied claim and a patient name, made the client's current
+    case; returns its public id."""
+    from sqlmodel import Session
+
+    from navigator.services import cases
+    from tests.answers import answers
+
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        case = cases.create_case(session, answers(coverage="employer", denial="claim"))
+        cases.save_details(session, case, {"patient_name": patient_name})
+    with client.session_transaction() as flask_session:
+        flask_session["case_public_id"] = case.public_id
+    return case.public_id

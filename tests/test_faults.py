@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from navigator import db
 from navigator.services import cases
-from tests.answers import answers as make_answers
+from tests.conftest import case_in_session
 from tests.test_questionnaire import MEDICARE_JOURNEY, walk
 
 UNREACHABLE_URL = "postgresql://postgres@127.0.0.1:1/navigator"
@@ -114,12 +114,7 @@ def broken_renderer(monkeypatch):
 
 @pytest.fixture
 def case_client(app, client):
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        case = cases.create_case(session, make_answers(coverage="employer", denial="claim"))
-        cases.save_details(session, case, {"patient_name": "Zebulon Quill"})
-    with client.session_transaction() as flask_session:
-        flask_session["case_public_id"] = case.public_id
-    client.public_id = case.public_id
+    client.public_id = case_in_session(app, client, "Zebulon Quill")
     return client
 
 

@@ -20,7 +20,7 @@ from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, token_for
 from navigator.services import cases
 from navigator.services.letters import DETAIL_FIELDS
 from tests.answers import answers as make_answers
-from tests.conftest import WORKER_PASSWORD, log_in
+from tests.conftest import WORKER_PASSWORD, case_in_session, log_in
 from tests.test_security import database_rows
 
 SCRIPT = "<script>alert(7)</script>"
@@ -123,12 +123,7 @@ def test_question_pages_survive_any_input(app, client, questionnaire_case):
 
 @pytest.fixture
 def letters_case(app, client):
-    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
-        case = cases.create_case(session, make_answers(coverage="employer", denial="claim"))
-        cases.save_details(session, case, {"patient_name": "Ann Example"})
-    with client.session_transaction() as flask_session:
-        flask_session["case_public_id"] = case.public_id
-    return case.public_id
+    return case_in_session(app, client, "Ann Example")
 
 
 def test_letter_details_form_survives_any_input(app, client, letters_case):
