@@ -13,11 +13,12 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+READING_ENGINE = "_navigator_reading_engine"
 
 
 def make_engine(url: str) -> Engine:
@@ -31,8 +32,17 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_size=10, max_overflow=20,
-                           connect_args={"connect_timeout": 5}, hide_parameters=True)
+    engine = _postgresql_engine(url)
+    # Pages that only read get their own pool of connections kept in autocommit: no BEGIN and
+    # ROLLBACK round trips, and no switching a pooled connection's mode at every checkout and
+    # back, which costs more than the plan page's one SELECT.
+    engine.__dict__[READING_ENGINE] = _postgresql_engine(url, isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def _postgresql_engine(url: str, **options) -> Engine:
+    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args={"connect_timeout": 5},
+                           hide_parameters=True, **options)
     event.listen(engine, "checkout", _refuse_closed_connection)
     return engine
 
@@ -76,39 +86,45 @@ def engine() -> Engine:
 
 def reads_only(view):
     """Marks a view whose GET requests only read, apart from single-statement inserts such as
-    an audit record. On PostgreSQL they run in autocommit, which spares the BEGIN and ROLLBACK
-    round trips of a transaction (a plan page is then one SELECT). SQLite starts no transaction
-    for a SELECT anyway. A view that writes more than one row at a time must not be marked:
-    in autocommit each statement commits by itself."""
+    an audit record. They run on the reading engine (autocommit on PostgreSQL). A view that
+    writes more than one row at a time must not be marked: in autocommit each statement
+    commits by itself."""
     view.reads_only = True
     return view
+
+
+def reading_engine(db_engine: Engine) -> Engine:
+    """The engine for pages that only read: on PostgreSQL, the autocommit one made with
+    `db_engine`; SQLite starts no transaction for a SELECT anyway, so it keeps `db_engine`."""
+    return db_engine.__dict__.get(READING_ENGINE, db_engine)
 
 
 def get_session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = Session(_engine_for_request(), expire_on_commit=False)
+        db_engine = reading_engine(engine()) if request_only_reads() else engine()
+        g.db_session = Session(db_engine, expire_on_commit=False)
     return g.db_session
 
 
-def _engine_for_request() -> Engine:
-    if has_request_context() and request.method in ("GET", "HEAD"):
-        view = current_app.view_functions.get(request.endpoint or "")
-        if getattr(view, "reads_only", False):
-            return _autocommit(engine())
-    return engine()
+def request_only_reads() -> bool:
+    """True for a GET or HEAD request of a view marked reads_only."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "reads_only", False)
 
 
-def _autocommit(db_engine: Engine) -> Engine:
-    """The engine's autocommit twin, sharing its pool (made once per engine). SQLite keeps its
-    engine: switching a connection's mode there costs a statement and saves none."""
-    if db_engine.dialect.name != "postgresql":
-        return db_engine
-    twin = db_engine.__dict__.get("_navigator_autocommit")
-    if twin is None:
-        twin = db_engine.execution_options(isolation_level="AUTOCOMMIT")
-        db_engine.__dict__["_navigator_autocommit"] = twin
-    return twin
+def reading_connection() -> Connection:
+    """A connection of the reading engine for plain SELECTs outside the request's session;
+    use it in a `with` block."""
+    return reading_engine(engine()).connect()
+
+
+def dispose(db_engine: Engine) -> None:
+    """Close every pooled connection of `db_engine` and of its reading engine."""
+    reading_engine(db_engine).dispose()
+    db_engine.dispose()
 
 
 def _close_session(_exc: BaseException | None) -> None:

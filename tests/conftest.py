@@ -75,7 +75,7 @@ def app(db_url):
     with engine.begin() as connection:
         for table in reversed(_tables(connection)):
             connection.execute(table.delete())
-    engine.dispose()
+    db.dispose(engine)
 
 
 def _tables(connection) -> list[sa.Table]:

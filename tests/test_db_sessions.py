@@ -1,6 +1,6 @@
-"""Pages marked reads_only run in autocommit on PostgreSQL (no BEGIN/ROLLBACK round trips);
-every other request, and any POST, runs in a transaction. SQLite is left as it is: it starts
-no transaction for a SELECT."""
+"""Pages marked reads_only run on the reading engine, in autocommit on PostgreSQL (no
+BEGIN/ROLLBACK round trips); every other request, and any POST, runs in a transaction. SQLite
+is left as it is: it starts no transaction for a SELECT."""
 from __future__ import annotations
 
 import contextlib
@@ -25,12 +25,14 @@ def statement_modes(app):
     def record(conn, _cursor, statement, _params, _context, _many):
         seen.append((statement.split(None, 1)[0].upper(), _autocommit(conn.connection.dbapi_connection)))
 
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", record)
+    engines = {app.extensions["db_engine"], db.reading_engine(app.extensions["db_engine"])}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_plan_page_reads_in_autocommit_and_answers_are_saved_in_a_transaction(app, client):
@@ -56,7 +58,7 @@ def test_the_read_only_pages_are_the_ones_marked(app):
 
 
 def test_connections_go_back_to_the_pool_out_of_autocommit(app, client):
-    """A connection used by a marked page is transactional again for whoever takes it next."""
+    """After a marked page, the connections of the main pool are still transactional."""
     walk(client, MEDICARE_JOURNEY)
     client.get("/plan")
     with app.app_context(), db.engine().connect() as connection:

@@ -26,7 +26,7 @@ def database_down(app):
         yield
     finally:
         app.extensions["db_engine"] = working
-        broken.dispose()
+        db.dispose(broken)
 
 
 def stored_case(app, client):
@@ -94,7 +94,7 @@ def test_with_csrf_on_only_a_checked_submission_is_kept(db_url):
     assert kept["page"] == "state" and [tuple(pair) for pair in kept["form"]] == [("state", "OH")]
     client.get("/")
     assert stored_case(app, client).answers == {"state": "OH"}
-    app.extensions["db_engine"].dispose()
+    db.dispose(app.extensions["db_engine"])
 
 
 # --- PDF rendering fails --------------------------------------------------------------------
@@ -175,4 +175,4 @@ def test_connections_the_database_server_closed_are_replaced_before_use(postgres
     assert saved.answers["household_size"] == 4
     with Session(app.extensions["db_engine"]) as session:
         cases.delete_case(session, cases.get_case(session, saved.public_id))
-    app.extensions["db_engine"].dispose()
+    db.dispose(app.extensions["db_engine"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from navigator import create_app
+from navigator import create_app, db
 from navigator.models import Case
 from navigator.questionnaire import QuestionnaireInvalid, load_questionnaire
 from navigator.services import cases
@@ -337,4 +337,4 @@ def test_post_without_csrf_token_is_refused_when_csrf_is_on(db_url):
     response = client.post("/questions/state", data={"state": "OH", "csrf_token": token})
     assert response.status_code == 302
     assert client.post("/delete").status_code == 400
-    app.extensions["db_engine"].dispose()
+    db.dispose(app.extensions["db_engine"])

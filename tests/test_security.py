@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from navigator import create_app
+from navigator import create_app, db
 from navigator.models import User
 from navigator.services import caseload, cases
 from tests.conftest import WORKER_PASSWORD
@@ -43,7 +43,7 @@ def database_rows(app) -> dict[str, list]:
 def csrf_app(db_url):
     app = create_app({"DATABASE_URL": db_url, "WTF_CSRF_ENABLED": True})
     yield app
-    app.extensions["db_engine"].dispose()
+    db.dispose(app.extensions["db_engine"])
 
 
 def _signed_in_worker_with_cases(app, make_worker):
@@ -189,7 +189,7 @@ def test_production_session_cookie_is_httponly_samesite_lax_and_secure(db_url, m
         assert "httponly" in attributes and "secure" in attributes
         assert attributes["samesite"].lower() == "samesite=lax"
     finally:
-        app.extensions["db_engine"].dispose()
+        db.dispose(app.extensions["db_engine"])
 
 
 def test_outside_production_the_cookie_is_still_httponly_and_lax(client):

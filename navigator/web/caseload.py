@@ -44,12 +44,11 @@ from navigator.extensions import limiter
 from navigator.models import CASE_STATUSES, Case
 from navigator.services import accounts, audit
 from navigator.services import caseload as service
-from navigator.services import cases as case_store
 from navigator.services.feed import worker_calendar
+from navigator.web.session_case import CASE_KEY, case_for_request
 from navigator.web.validators import NoControlCharacters, without_control_characters
 
 bp = Blueprint("caseload", __name__, url_prefix="/caseload")
-DEFAULT_CASE_KEY = "case_public_id"
 # Pages of the family-facing areas a worker opens for a client, by the case in the session.
 OPEN_TARGETS = {
     "questionnaire": "questionnaire.start",
@@ -64,20 +63,6 @@ OPEN_AUDIT = {"plan_pdf": "case.pdf", "letters": "case.letters",
 STATUS_LABELS = {"active": _l("Active"), "waiting": _l("Waiting"), "closed": _l("Closed")}
 STEP_STATE_LABELS = {"done": _l("Done"), "not_applicable": _l("Not applicable"),
                      "": _l("Not yet")}
-
-
-def session_case_keys() -> list[str]:
-    """The session keys the questionnaire, plan and letters pages read the case from."""
-    keys = [DEFAULT_CASE_KEY]
-    for module, name in (("navigator.web.questionnaire", "CASE_KEY"),
-                         ("navigator.web.letters", "SESSION_KEY")):
-        try:
-            key = getattr(__import__(module, fromlist=[name]), name)
-        except (ImportError, AttributeError):
-            continue
-        if key not in keys:
-            keys.append(key)
-    return keys
 
 
 def days_phrasebook():
@@ -400,8 +385,7 @@ def open_case(public_id: str, target: str):
     endpoint = OPEN_TARGETS.get(target)
     if endpoint is None or endpoint not in current_app.view_functions:
         abort(404)
-    for key in session_case_keys():
-        session[key] = case.public_id
+    session[CASE_KEY] = case.public_id
     _audit(OPEN_AUDIT.get(target, "case.questionnaire" if "questionnaire" in endpoint
                           else "case.view"), case)
     return redirect(url_for(endpoint))
@@ -428,9 +412,8 @@ def delete_case(public_id: str):
     name = case.client_name
     service.delete_case(db.get_session(), case)
     _audit("case.delete", case)
-    for key in session_case_keys():
-        if session.get(key) == public_id:
-            session.pop(key)
+    if session.get(CASE_KEY) == public_id:
+        session.pop(CASE_KEY)
     flash(_("The case of %(name)s is deleted, with its notes, progress and history.", name=name))
     return redirect(url_for("caseload.dashboard"))
 
@@ -561,16 +544,12 @@ def guard_session_case():
     Workers' use of those pages is written to the audit log."""
     if request.blueprint not in CASE_BLUEPRINTS:
         return
-    keys = [key for key in session_case_keys() if session.get(key)]
-    if not keys:
-        return
-    case = case_store.get_case(db.get_session(), session.get(keys[0]))
+    case = case_for_request()
     if case is None or case.organisation_id is None:
         return
     user = current_user if current_user.is_authenticated else None
     if user is None or user.organisation_id != case.organisation_id:
-        for key in keys:
-            session.pop(key, None)
+        session.pop(CASE_KEY, None)
         return
     audit.record(db.get_session(), _user(), _page_action(), case.public_id)
 

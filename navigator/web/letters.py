@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -30,9 +29,9 @@ from navigator.engine import Plan, evaluate, validate_answers
 from navigator.models import Case
 from navigator.services import cases
 from navigator.services import letters as letter_service
+from navigator.web.session_case import case_for_request
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
-SESSION_KEY = "case_public_id"
 
 
 # --- the details form: WTForms fields built from the service's field list -------------------
@@ -93,14 +92,14 @@ for _name, _spec in letter_service.DETAIL_FIELDS.items():
 
 @dataclass
 class CurrentCase:
-    case: Case
+    case: Case | cases.CaseRecord   # the ORM object on the details page, which saves to it
     answers: dict
     plan: Plan
 
 
 def _current_case() -> CurrentCase | None:
     """The session's case with complete answers and its plan, or None."""
-    case = cases.get_case(db.get_session(), session.get(SESSION_KEY))
+    case = case_for_request()
     if case is None:
         return None
     as_of = cases.as_of_for(case)

@@ -21,7 +21,8 @@ from navigator.engine.plan import Plan
 from navigator.extensions import select_locale
 from navigator.services.calendar import deadlines_calendar
 from navigator.services.plan_pdf import plan_pdf, plan_sources
-from navigator.web.questionnaire import current_case, resume_target
+from navigator.web.questionnaire import resume_target
+from navigator.web.session_case import case_to_read
 
 bp = Blueprint("plan", __name__)
 
@@ -48,7 +49,7 @@ def tel_href(phone: str) -> str | None:
 
 def _current_plan(as_of: date | None = None) -> Plan | Response:
     """The plan for this session's answers, or a redirect to where answers are missing."""
-    case = current_case()
+    case = case_to_read()
     if case is None:
         return redirect(url_for("questionnaire.start"))
     as_of = as_of or date.today()
@@ -72,7 +73,7 @@ def _context(plan: Plan) -> dict:
 @bp.get("/plan")
 @db.reads_only
 def show():
-    case = current_case()
+    case = case_to_read()
     if case is None:
         return redirect(url_for("questionnaire.start"))
     as_of = date.today()

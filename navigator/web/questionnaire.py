@@ -28,9 +28,9 @@ from navigator.models import Case
 from navigator.questionnaire import Page, Questionnaire, load_questionnaire
 from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, build_form, form_answers
 from navigator.services import cases
+from navigator.web.session_case import CASE_KEY, case_to_read, current_case
 
 bp = Blueprint("questionnaire", __name__)
-CASE_KEY = "case_public_id"   # the letters and caseload pages read the same key
 PENDING_KEY = "pending_pages"  # pages submitted while the database was down, not yet saved
 MAX_PENDING_PAGES = 20         # the session cookie must stay small
 
@@ -50,11 +50,6 @@ def data_text(text: str) -> str:
 
 def questionnaire() -> Questionnaire:
     return current_app.extensions["questionnaire"]
-
-
-def current_case() -> Case | None:
-    """The case of this browser session, if it still exists."""
-    return cases.get_case(db.get_session(), session.get(CASE_KEY))
 
 
 def page_url(page: Page | None, change: bool = False) -> str:
@@ -180,7 +175,7 @@ def _error_links(form) -> list[tuple[str, str]]:
 @bp.get("/check")
 @db.reads_only
 def check():
-    case = current_case()
+    case = case_to_read()
     if case is None:
         return redirect(url_for("questionnaire.start"))
     flow = questionnaire()

@@ -35,7 +35,7 @@ def serving(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        app.extensions["db_engine"].dispose()
+        db.dispose(app.extensions["db_engine"])
 
 
 @contextmanager
