@@ -28,10 +28,13 @@ HSTS = "max-age=63072000; includeSubDomains"
 
 
 def add_security_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    """Adds each header the response does not set itself. (Headers.setdefault would raise and
+    catch an exception for every missing header; this page-wide hook runs on every request.)"""
+    present = {name.lower() for name, _value in response.headers}
+    wanted = {**HEADERS, "Strict-Transport-Security": HSTS} if request.is_secure else HEADERS
+    for name, value in wanted.items():
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
 
 
