@@ -21,6 +21,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
 install: $(VENV)/.installed
 	./scripts/ensure-debian-packages $(RUN_PACKAGES)
 
@@ -39,7 +43,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python -m bench
 
-lint: install-test
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check navigator tests bench
 
 clean:
