@@ -50,24 +50,23 @@ def struct_elements(pdf: pikepdf.Pdf):
             stack.extend((kid, element) for kid in reversed(kids_of(element)))
 
 
-def number_tree(node) -> dict[int, object]:
+def pdf_tree(node, entries: str, key) -> dict:
+    """Every (key, value) of a PDF number tree (entries "/Nums") or name tree ("/Names")."""
     items = {}
-    pairs = node.get("/Nums", Array())
+    pairs = node.get(entries, Array())
     for position in range(0, len(pairs), 2):
-        items[int(pairs[position])] = pairs[position + 1]
+        items[key(pairs[position])] = pairs[position + 1]
     for kid in node.get("/Kids", Array()):
-        items.update(number_tree(kid))
+        items.update(pdf_tree(kid, entries, key))
     return items
+
+
+def number_tree(node) -> dict[int, object]:
+    return pdf_tree(node, "/Nums", int)
 
 
 def name_tree(node) -> dict[bytes, object]:
-    items = {}
-    pairs = node.get("/Names", Array())
-    for position in range(0, len(pairs), 2):
-        items[bytes(pairs[position])] = pairs[position + 1]
-    for kid in node.get("/Kids", Array()):
-        items.update(name_tree(kid))
-    return items
+    return pdf_tree(node, "/Names", bytes)
 
 
 def page_mcids(page: pikepdf.Page) -> list[int]:
