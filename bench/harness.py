@@ -13,6 +13,8 @@ BENCHMARKS: dict[str, str] = {
     "letters": "letter PDF time (target one letter p50 <= 80 ms, 6-letter packet <= 400 ms)",
     "caseload": "dashboard page for 1,000 clients (target p50 <= 150 ms) and rules recheck "
                 "of 10,000 cases (target >= 2,000 cases/s)",
+    "batch": "navigator plan --format jsonl end to end on 20,000 and 100,000 answers "
+             "(target >= 2,000 plans/s, memory flat)",
     "load": "50 people under gunicorn: questionnaire, plan, letter; vs a Flask hello ceiling",
 }
 

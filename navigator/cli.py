@@ -82,19 +82,27 @@ def rules_test(rules: str | None) -> None:
 @click.argument("answers_file", type=click.File("r"))
 @click.option("--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD",
               help="Plan date (default: today).")
-@click.option("--format", "output", type=click.Choice(["json", "text"]), default="json")
+@click.option("--format", "output", type=click.Choice(["json", "compact", "jsonl", "text"]),
+              default="json", help="json: the full plan, indented; compact: the plan document "
+              "(sources once, docs/API.md) without spaces; jsonl: one plan document per line, "
+              "streamed; text: for reading.")
 @rules_option
 def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> None:
     """Print the access plan for the answers in ANSWERS_FILE (- for standard input).
 
-    A JSON array of answers gives an array of plans in the same order.
+    A JSON array of answers gives an array of plans in the same order. With --format jsonl the
+    input may also be JSON Lines, and plans are written as they are made (constant memory); a
+    line for invalid answers is {"index": N, "errors": [...]} and the exit status is then 2.
     """
+    book = _load_book(rules)
+    if output == "jsonl":
+        _stream_plans(answers_file, as_of, book)
+        return
     try:
         raw = json.load(answers_file)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         click.echo(f"error: input: not valid JSON ({exc})", err=True)
         sys.exit(2)
-    book = _load_book(rules)
     batch = isinstance(raw, list)
     items = raw if batch else [raw]
     errors: list[str] = []
@@ -113,8 +121,35 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> N
         from navigator.engine.textplan import plan_as_text
         click.echo("\n\n".join(plan_as_text(p) for p in plans))
         return
+    if output == "compact":
+        import orjson
+
+        from navigator.engine.document import plan_document
+        documents = [plan_document(p) for p in plans]
+        sys.stdout.buffer.write(orjson.dumps(documents if batch else documents[0])
+                                                + b"\n")
+        return
     data = [p.model_dump(mode="json") for p in plans]
     click.echo(json.dumps(data if batch else data[0], indent=2, ensure_ascii=False))
+
+
+def _stream_plans(answers_file, as_of: date, book) -> None:
+    from navigator.services.batch import (InputInvalid, iter_json_values, plan_records,
+                                          write_json_lines)
+
+    out = sys.stdout.buffer
+    try:
+        plans, invalid = write_json_lines(
+            plan_records(iter_json_values(answers_file), as_of, book), out)
+    except (InputInvalid, UnicodeDecodeError) as exc:
+        out.flush()
+        click.echo(f"error: input: {exc}", err=True)
+        sys.exit(2)
+    out.flush()
+    if invalid:
+        click.echo(f"error: {invalid} of {plans + invalid} answers were invalid; "
+                   "their lines hold the errors", err=True)
+        sys.exit(2)
 
 
 @click.command("letter")
