@@ -229,6 +229,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(recheck_command)
+    app.cli.add_command(api_key_group)
 
 
 @click.command("purge")
@@ -288,6 +289,83 @@ def recheck_command() -> None:
     click.echo(f"rules {book.version}: checked {report.checked} case(s), "
                f"{report.flagged} plan(s) changed, {report.updated} updated, "
                f"{report.per_second:,.0f} cases/s")
+
+
+@click.group("api-key")
+def api_key_group() -> None:
+    """Organisations' keys for the batch API (POST /api/v1/plans)."""
+
+
+@api_key_group.command("create")
+@click.option("--organisation", "organisation", required=True,
+              help="The organisation's id or exact name.")
+@click.option("--name", required=True, help="What the key is for, e.g. 'nightly clinic batch'.")
+@with_appcontext
+def api_key_create(organisation: str, name: str) -> None:
+    """Make a key; it is printed once and only its hash is kept."""
+    from sqlmodel import Session, select
+
+    from navigator import db
+    from navigator.models import Organisation
+    from navigator.services.api_keys import ApiKeyError, create_key
+
+    with Session(db.engine()) as session:
+        if organisation.isdigit():
+            org_id = int(organisation)
+        else:
+            matches = session.exec(select(Organisation).where(
+                Organisation.name == organisation)).all()
+            if len(matches) != 1:
+                click.echo(f"error: organisation: {len(matches)} organisations are named "
+                           f"{organisation!r}; give the id instead", err=True)
+                sys.exit(2)
+            org_id = matches[0].id
+        try:
+            record, key = create_key(session, org_id, name)
+        except ApiKeyError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    click.echo(f"API key {record.id} ({name}) for organisation {org_id}; store it now, "
+               "it is not shown again:")
+    click.echo(key)
+
+
+@api_key_group.command("list")
+@with_appcontext
+def api_key_list() -> None:
+    """Every key: id, organisation, name, made, last used, revoked."""
+    from sqlmodel import Session
+
+    from navigator import db
+    from navigator.services.api_keys import list_keys
+
+    def when(moment) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    with Session(db.engine()) as session:
+        for key in list_keys(session):
+            click.echo(f"{key.id}\torganisation {key.organisation_id}\t{key.name}\t"
+                       f"made {when(key.created_at)}\tlast used {when(key.last_used_at)}\t"
+                       f"revoked {when(key.revoked_at)}")
+
+
+@api_key_group.command("revoke")
+@click.argument("key_id", type=int)
+@with_appcontext
+def api_key_revoke(key_id: int) -> None:
+    """Turn a key off at once; it stays listed with the date."""
+    from sqlmodel import Session
+
+    from navigator import db
+    from navigator.services.api_keys import ApiKeyError, revoke_key
+
+    with Session(db.engine()) as session:
+        try:
+            revoke_key(session, key_id)
+        except ApiKeyError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    click.echo(f"API key {key_id} revoked")
 
 
 def _create_app():

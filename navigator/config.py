@@ -31,6 +31,7 @@ class Config:
     REDIS_URL = ""
     LOG_LEVEL = "INFO"
     API_RATE_LIMIT = "120 per minute"
+    API_KEY_RATE_LIMIT = "60 per minute"   # per organisation key; a batch call plans up to 1,000
     RULES_RELOAD_SECONDS = 30   # 0 turns the check for edited rule files off
     PDF_PROCESSES = 0           # >0: render PDFs in that many lower-priority processes
     MAX_CONTENT_LENGTH = 256 * 1024
@@ -96,6 +97,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "REDIS_URL": str,
     "LOG_LEVEL": str,
     "API_RATE_LIMIT": str,
+    "API_KEY_RATE_LIMIT": str,
     "RULES_RELOAD_SECONDS": int,
     "PDF_PROCESSES": int,
     "IDLE_TIMEOUT_SECONDS": int,

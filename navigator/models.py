@@ -172,3 +172,18 @@ class AppState(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=255)
+
+
+class ApiKey(SQLModel, table=True):
+    """An organisation's key for the batch API. Only the key's SHA-256 hash is kept; the key is
+    shown once when it is made. A revoked key stays listed (with its date) for the record."""
+
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    name: str = Field(max_length=100)
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    revoked_at: datetime | None = Field(default=None)
+    last_used_at: datetime | None = Field(default=None)
