@@ -11,7 +11,7 @@ from sqlmodel import Session
 from navigator import db
 from navigator.services import cases
 from tests.conftest import case_in_session
-from tests.test_questionnaire import MEDICARE_JOURNEY, walk
+from tests.test_questionnaire import MEDICARE_JOURNEY, until, walk
 
 UNREACHABLE_URL = "postgresql://postgres@127.0.0.1:1/navigator"
 
@@ -42,7 +42,7 @@ def pending_pages(client) -> list:
 
 
 def test_an_answer_sent_while_the_database_is_down_is_saved_when_it_returns(app, client):
-    walk(client, MEDICARE_JOURNEY[:4])
+    walk(client, until(MEDICARE_JOURNEY, "household"))
     with database_down(app):
         response = client.post("/questions/household",
                                data={"household_size": "2", "annual_income": "$41,234"})

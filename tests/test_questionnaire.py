@@ -21,6 +21,7 @@ MEDICARE_JOURNEY = [
     ("about_you", {"age": "70", "diabetes_type": "type1"}),
     ("coverage", {"coverage": "medicare_original"}),
     ("coverage_details", {"medigap": "false", "also_medicaid": "false"}),
+    ("medicare_help", {"other_coverage": "none", "extra_help": "unknown"}),
     ("household", {"household_size": "2", "annual_income": "$40,000"}),
     ("therapy", {"current_therapy": "injections"}),
     ("pump", {"pump_wanted": "tslim_x2", "uses_cgm": "true"}),
@@ -39,6 +40,11 @@ MEDICAID_CHILD_JOURNEY = [
     ("health", {"injections_per_day": "", "a1c_percent": "9.1", "severe_lows_past_year": "1"}),
     ("denial", {"denial": "none"}),
 ]
+
+
+def until(journey, page_id):
+    """The pages of a journey before page_id (robust to pages added in between)."""
+    return journey[:[page for page, _ in journey].index(page_id)]
 
 
 def walk(client, journey):
@@ -193,7 +199,7 @@ def test_errors_are_summarised_and_named_and_input_is_kept(client):
      "Household income must be a number from 0 to 100000000"),
 ])
 def test_household_validation_messages(client, data, message):
-    walk(client, MEDICARE_JOURNEY[:4])
+    walk(client, until(MEDICARE_JOURNEY, "household"))
     page = client.post("/questions/household", data=data).data.decode()
     assert message in page
 
@@ -205,7 +211,7 @@ def test_household_validation_messages(client, data, message):
     ("", "Enter the date printed on the denial notice"),
 ])
 def test_denial_date_validation(client, value, message):
-    walk(client, MEDICARE_JOURNEY[:9])
+    walk(client, until(MEDICARE_JOURNEY, "denial_details"))
     page = client.post("/questions/denial_details",
                        data={"denial_date": value, "health_at_risk": "false"}).data.decode()
     assert message in page
@@ -264,7 +270,7 @@ def test_check_before_any_answer_goes_to_the_start(client):
 # --- save, resume, delete, purge -----------------------------------------------------------
 
 def test_resume_link_is_shown_once_and_restores_the_case_on_another_device(app, client):
-    walk(client, MEDICARE_JOURNEY[:5])
+    walk(client, until(MEDICARE_JOURNEY, "therapy"))
     assert client.get("/save").status_code == 200
     saved = client.post("/save")
     assert saved.headers["Cache-Control"] == "no-store"

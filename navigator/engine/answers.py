@@ -28,6 +28,13 @@ FEDERAL_COVERAGES = MEDICARE + ("medicaid", "chip", "tricare", "va", "ihs")
 PUMPS = ("omnipod_5", "omnipod_dash", "tslim_x2", "mobi", "minimed_780g", "ilet", "twiist",
          "undecided")
 YES_NO_UNKNOWN = ("yes", "no", "unknown")
+MEDICARE_AGE = 65   # under it, Medicare comes through disability (SSDI), ALS or kidney failure
+# Coverage a Medicare user may have besides Medicare (Medicaid is asked apart: also_medicaid).
+OTHER_COVERAGE = ("none", "employer_current", "employer_retiree", "cobra", "tricare_for_life", "va",
+                  "unknown")
+MEDICARE_SAVINGS_PROGRAMS = ("qmb", "slmb", "qi", "none", "unknown")
+DRUG_COVERAGE = ("standalone", "medicare_advantage", "employer_retiree", "none", "unknown")
+DISABILITY_BENEFITS = ("ssdi", "ssi", "ssdi_and_ssi", "none", "unknown")
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,11 @@ def _always(_a: dict) -> bool:
     return True
 
 
+def _under_65(a: dict) -> bool:
+    age = a.get("age")
+    return isinstance(age, int) and age < MEDICARE_AGE
+
+
 def _coverage_in(*values: str) -> Callable[[dict], bool]:
     return lambda a: a.get("coverage") in values
 
@@ -84,6 +96,17 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               applies=_coverage_in("medicare_original"), label="Medigap"),
     FieldSpec("also_medicaid", "bool", required=_coverage_in(*MEDICARE, *PRIVATE),
               applies=_coverage_in(*MEDICARE, *PRIVATE), label="Also has Medicaid"),
+    # Medicare: other coverage, help with Medicare costs, drug plan (optional: families may not know).
+    FieldSpec("other_coverage", "enum", OTHER_COVERAGE, nullable=True,
+              applies=_coverage_in(*MEDICARE), label="Other coverage besides Medicare"),
+    FieldSpec("medicare_savings_program", "enum", MEDICARE_SAVINGS_PROGRAMS, nullable=True,
+              applies=_coverage_in(*MEDICARE), label="Medicare Savings Program (QMB, SLMB, QI)"),
+    FieldSpec("extra_help", "enum", YES_NO_UNKNOWN, nullable=True,
+              applies=_coverage_in(*MEDICARE), label="Extra Help with Medicare drug costs"),
+    FieldSpec("part_d_plan", "enum", DRUG_COVERAGE, nullable=True,
+              applies=_coverage_in(*MEDICARE), label="Medicare drug coverage in use"),
+    FieldSpec("disability_benefit", "enum", DISABILITY_BENEFITS, nullable=True,
+              applies=_under_65, label="Social Security disability benefits (SSDI or SSI)"),
     FieldSpec("household_size", "int", minimum=1, maximum=20, required=_always,
               label="Household size"),
     FieldSpec("annual_income", "number", minimum=0, maximum=100_000_000, nullable=True,

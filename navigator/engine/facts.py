@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from navigator.engine.answers import FEDERAL_COVERAGES, FIELDS
+from navigator.engine.answers import FEDERAL_COVERAGES, FIELDS, MEDICARE
 from navigator.engine.conditions import FactType
 
 if TYPE_CHECKING:
@@ -25,7 +25,13 @@ DERIVED_TYPES: dict[str, FactType] = {
     "federal_program": FactType("bool"),
     "days_since_denial": FactType("int"),
     "open_enrollment": FactType("bool"),
+    "extra_help_status": FactType("enum", ("has", "likely", "unlikely", "unknown")),
+    "msp_screen": FactType("enum", ("has", "qmb", "slmb", "qi", "above", "unknown")),
 }
+# Help with Medicare costs that brings Extra Help with it (full Medicaid, a Medicare Savings
+# Program, SSI): Social Security treats these people as eligible without an application.
+MSP_LEVELS = ("qmb", "slmb", "qi")
+SSI_ANSWERS = ("ssi", "ssdi_and_ssi")
 
 FACT_TYPES: dict[str, FactType] = {
     **{name: FactType(spec.kind, spec.allowed) for name, spec in FIELDS.items()},
@@ -65,6 +71,38 @@ def medicaid_income_screen(state_limits: Any, age: int, household_size: int,
     return "likely" if percent <= limit else "unlikely"
 
 
+def extra_help_status(book: RuleBook, answers: dict[str, Any], percent: float | None,
+                      on: date) -> str | None:
+    """Extra Help for a Medicare user: already has it (or gets it automatically), or income
+    against the limit. Resources are not asked, so "likely" means "income qualifies"."""
+    if answers["coverage"] not in MEDICARE:
+        return None
+    if (answers.get("extra_help") == "yes" or answers.get("medicare_savings_program") in MSP_LEVELS
+            or answers.get("also_medicaid") or answers.get("disability_benefit") in SSI_ANSWERS):
+        return "has"
+    if percent is None:
+        return "unknown"
+    return "likely" if percent <= book.parameter("lis.income_limit_pct_fpl", on) else "unlikely"
+
+
+def msp_screen(book: RuleBook, answers: dict[str, Any], on: date) -> str | None:
+    """The Medicare Savings Program a Medicare user's income points to (federal floor; a state may
+    be more generous). Countable income is yearly income less twelve monthly disregards."""
+    if answers["coverage"] not in MEDICARE:
+        return None
+    if answers.get("medicare_savings_program") in MSP_LEVELS:
+        return "has"
+    income = answers["annual_income"]
+    if income is None:
+        return "unknown"
+    countable = max(0.0, income - 12 * book.parameter("msp.income_disregard_usd_month", on))
+    percent = fpl_percent(book, answers["state"], answers["household_size"], countable, on)
+    for level in MSP_LEVELS:
+        if percent <= book.parameter(f"msp.{level}_income_pct_fpl", on):
+            return level
+    return "above"
+
+
 def in_open_enrollment(book: RuleBook, on: date) -> bool:
     window = book.parameter("marketplace.open_enrollment", on)
     start = (int(window["start_month"]), int(window["start_day"]))
@@ -98,5 +136,8 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         federal_program=answers["coverage"] in FEDERAL_COVERAGES or bool(answers.get("also_medicaid")),
         days_since_denial=(as_of - denial_day).days if denial_day else None,
         open_enrollment=in_open_enrollment(book, as_of) if book.uses_open_enrollment else None,
+        extra_help_status=(extra_help_status(book, answers, percent, as_of)
+                           if book.uses_low_income_screens else None),
+        msp_screen=msp_screen(book, answers, as_of) if book.uses_low_income_screens else None,
     )
     return facts

@@ -25,6 +25,9 @@ from navigator.engine.text import Placeholder, Text, parse_text
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
 LIST_KEYS = ("rules", "programs", "pumps", "letters", "cases")
 MAPPING_KEYS = ("sources", "parameters")
+# The parameters behind the derived facts extra_help_status and msp_screen.
+LOW_INCOME_PARAMETERS = ("lis.income_limit_pct_fpl", "msp.income_disregard_usd_month",
+                         "msp.qmb_income_pct_fpl", "msp.slmb_income_pct_fpl", "msp.qi_income_pct_fpl")
 # Files that do not change a plan are left out of the version hash.
 NOT_IN_VERSION = ("tests/", "questions.yaml")
 
@@ -118,6 +121,7 @@ class RuleBook:
     letters: dict[str, schema.LetterSpec]
     rules: tuple[CompiledRule, ...]
     uses_open_enrollment: bool
+    uses_low_income_screens: bool = False
     by_coverage: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
     sources_out: dict[str, Any] = field(default_factory=dict)
     program_outputs: dict[tuple, Any] = field(default_factory=dict)
@@ -272,6 +276,11 @@ def load_rulebook(root: str | Path) -> RuleBook:
     if uses_open_enrollment and "marketplace.open_enrollment" not in parameters:
         problems.append(Problem("rules/plan", None, "open_enrollment",
                                 "is used but parameter marketplace.open_enrollment is missing"))
+    uses_low_income_screens = bool(checker.fields_used & {"extra_help_status", "msp_screen"})
+    for required in LOW_INCOME_PARAMETERS if uses_low_income_screens else ():
+        if required not in parameters:
+            problems.append(Problem("rules/parameters", f"parameter {required}", None,
+                                    "missing: the Extra Help and Medicare Savings Program screens need it"))
     if problems:
         raise RulesInvalid(problems)
 
@@ -286,6 +295,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         sources_out=sources_out, by_coverage=_bucket_by_coverage(rules, rule_whens),
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
         rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
+        uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
         pump_dicts={pid: p.model_dump() for pid, p in pumps.items()},
     )

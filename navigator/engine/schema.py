@@ -83,6 +83,8 @@ class MedicaidInfo(Strict):
     expansion: StrictBool
     expansion_date: date | None
     income_limits_pct_fpl: IncomeLimits
+    # The state's program or plan for people with both Medicare and Medicaid; null when not found.
+    dual_program_name: str | None = None
 
 
 class ChipInfo(Strict):

@@ -44,6 +44,9 @@ def test_medicare_journey_to_the_plan_and_pdf(page, live_server):
     page.get_by_role("group", name="Medigap").get_by_label("No").check()
     page.get_by_role("group", name="also have Medicaid").get_by_label("No").check()
     continue_(page, seen)
+    # Optional Medicare questions: one answered, the rest left blank.
+    page.get_by_role("group", name="Extra Help").get_by_label("Not sure").check()
+    continue_(page, seen)
     page.get_by_label("How many people are in the household?").fill("2")
     page.get_by_label("yearly income").fill("40,000")
     continue_(page, seen)
