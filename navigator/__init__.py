@@ -25,13 +25,14 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     app.config["ENV_NAME"] = config_cls.ENV_NAME
     _configure_logging(app)
 
-    from navigator import db, extensions, rulebook, security
+    from navigator import db, extensions, observability, rulebook, security
     from navigator.web import register_blueprints
 
     db.init_app(app)
     extensions.init_app(app)
     rulebook.init_app(app)
     security.init_app(app)
+    observability.init_app(app)
     register_blueprints(app)
     _configure_pdf_rendering(app)
 

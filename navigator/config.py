@@ -30,6 +30,11 @@ class Config:
     RETENTION_DAYS = 30
     REDIS_URL = ""
     LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"         # "json": one JSON object a line (production behind a collector)
+    PROXY_HOPS = 0              # proxies in front whose X-Forwarded-* headers are trusted
+    METRICS_ENABLED = False     # Prometheus metrics at /metrics, for METRICS_ALLOW addresses
+    METRICS_ALLOW = "127.0.0.1,::1"
+    QUEUE_NAMES = "default"     # RQ queues whose depth /metrics reports (with REDIS_URL)
     API_RATE_LIMIT = "120 per minute"
     API_KEY_RATE_LIMIT = "60 per minute"   # per organisation key; a batch call plans up to 1,000
     RULES_RELOAD_SECONDS = 30   # 0 turns the check for edited rule files off
@@ -49,6 +54,8 @@ class Config:
     @classmethod
     def check(cls, settings: Mapping[str, object]) -> None:
         """Raise ConfigError when the settings are unsafe for this kind of deployment."""
+        if settings.get("LOG_FORMAT") not in ("text", "json"):
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {settings.get('LOG_FORMAT')!r}")
 
 
 class DevelopmentConfig(Config):
@@ -64,11 +71,14 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    LOG_FORMAT = "json"
+    METRICS_ENABLED = True
     SESSION_COOKIE_SECURE = True
     PDF_PROCESSES = 2
 
     @classmethod
     def check(cls, settings: Mapping[str, object]) -> None:
+        super().check(settings)
         key = str(settings.get("SECRET_KEY") or "")
         if not key or key == DEV_SECRET_KEY:
             raise ConfigError(
@@ -96,6 +106,11 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "RETENTION_DAYS": int,
     "REDIS_URL": str,
     "LOG_LEVEL": str,
+    "LOG_FORMAT": str,
+    "PROXY_HOPS": int,
+    "METRICS_ENABLED": bool,
+    "METRICS_ALLOW": str,
+    "QUEUE_NAMES": str,
     "API_RATE_LIMIT": str,
     "API_KEY_RATE_LIMIT": str,
     "RULES_RELOAD_SECONDS": int,
@@ -120,7 +135,11 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, object]:
         raw = environ.get(name, "")
         if raw == "":
             continue
-        if kind is int:
+        if kind is bool:
+            if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
+                raise ConfigError(f"{name} must be true or false, got {raw!r}")
+            settings[name] = raw.lower() in ("1", "true", "yes")
+        elif kind is int:
             try:
                 settings[name] = int(raw)
             except ValueError as exc:

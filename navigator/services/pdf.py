@@ -17,6 +17,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, url_is_absolute
 
+from navigator.metrics import PDF_SECONDS
 from navigator.services.pdf_merge import merge_tagged_pdfs
 
 STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
@@ -127,6 +128,11 @@ def render_pdfs(documents: Sequence[tuple[str, str, str]]) -> list[bytes]:
     otherwise one after the other in the calling thread. Any failure, or all of them not done
     within PDF_TIMEOUT_SECONDS, raises PdfRenderError (the documents not started are cancelled).
     """
+    with PDF_SECONDS.labels("one" if len(documents) == 1 else "several").time():
+        return _render_all(documents)
+
+
+def _render_all(documents: Sequence[tuple[str, str, str]]) -> list[bytes]:
     if not _pool_size:
         return [_render(*document) for document in documents]
     futures = []
