@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-wqy-zenhei
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils fonts-wqy-zenhei nginx
 
 .PHONY: run test bench install install-test migrate lint clean
 

@@ -105,6 +105,7 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "RULES_DIR": str,
     "RETENTION_DAYS": int,
     "REDIS_URL": str,
+    "RATELIMIT_KEY_PREFIX": str,    # Flask-Limiter's own: keeps apps sharing one Redis apart
     "LOG_LEVEL": str,
     "LOG_FORMAT": str,
     "PROXY_HOPS": int,

@@ -1,0 +1,37 @@
+"""gunicorn settings for one app instance (`gunicorn -c deploy/gunicorn.conf.py -b ADDR app:app`).
+
+Several instances run side by side behind nginx (docs/DEPLOY.md); each is a master with
+WEB_CONCURRENCY worker processes of GUNICORN_THREADS threads.
+"""
+import os
+import shutil
+import tempfile
+
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = 30                  # a request still running after this is killed (SQLite waits less)
+graceful_timeout = 30
+keepalive = 30                # nginx keeps its upstream connections open
+accesslog = None              # nginx writes the access log, without personal data
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+proc_name = "navigator"
+
+
+def _metrics_dir(bind_addresses) -> str:
+    """Each instance keeps its workers' Prometheus values in a folder of its own."""
+    port = str(bind_addresses[0]).rsplit(":", 1)[-1] if bind_addresses else "default"
+    return os.path.join(tempfile.gettempdir(), f"navigator-metrics-{port}")
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or _metrics_dir(server.cfg.bind)
+    shutil.rmtree(folder, ignore_errors=True)     # values of a previous run are not this run's
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder  # inherited by the workers
+
+
+def child_exit(_server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
