@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, str] = {
                 "of 10,000 cases (target >= 2,000 cases/s)",
     "batch": "navigator plan --format jsonl end to end on 20,000 and 100,000 answers "
              "(target >= 2,000 plans/s, memory flat)",
+    "proxy": "nginx + 2 instances + PostgreSQL + Redis: 50 and 200 people, plan-page scaling "
+             "from 1 to 2 instances (targets: 0 errors, 0 lost, p95 <= 150 ms, +60%)",
     "load": "50 people under gunicorn: questionnaire, plan, letter; vs a Flask hello ceiling",
 }
 

@@ -162,8 +162,9 @@ def hello_until(browser: Browser, _answers: dict, stop_at: float) -> bool:
     return True
 
 
-def plan_page_capacity(port: int, questionnaire, seconds: float) -> tuple[list, float]:
-    """USERS people each make a case (untimed), then all at once reload their own plan page
+def plan_page_capacity(port: int, questionnaire, seconds: float,
+                       users: int = USERS) -> tuple[list, float]:
+    """`users` people each make a case (untimed), then all at once reload their own plan page
     without pausing for `seconds`. Returns (plan page samples, seconds measured)."""
     samples: list = []
     lock = threading.Lock()
@@ -173,7 +174,7 @@ def plan_page_capacity(port: int, questionnaire, seconds: float) -> tuple[list, 
         clock["started"] = time.perf_counter()
         clock["stop_at"] = time.monotonic() + seconds
 
-    ready = threading.Barrier(USERS + 1, action=go)
+    ready = threading.Barrier(users + 1, action=go)
 
     def person(number: int) -> None:
         browser = Browser("127.0.0.1", port)
@@ -189,7 +190,7 @@ def plan_page_capacity(port: int, questionnaire, seconds: float) -> tuple[list, 
         with lock:
             samples.extend(browser.samples)
 
-    threads = [threading.Thread(target=person, args=(n,), daemon=True) for n in range(USERS)]
+    threads = [threading.Thread(target=person, args=(n,), daemon=True) for n in range(users)]
     for thread in threads:
         thread.start()
     ready.wait(timeout=180)
@@ -198,9 +199,9 @@ def plan_page_capacity(port: int, questionnaire, seconds: float) -> tuple[list, 
     return samples, time.perf_counter() - clock["started"]
 
 
-def _drive(port: int, scenario, seconds: float,
-           think: tuple[float, float] | None = None) -> tuple[list, list[dict], float, int]:
-    """USERS threads, each a person starting journey after journey until time is up;
+def _drive(port: int, scenario, seconds: float, think: tuple[float, float] | None = None,
+           users: int = USERS) -> tuple[list, list[dict], float, int]:
+    """`users` threads, each a person starting journey after journey until time is up;
     `scenario(browser, answers, stop_at)` returns True when the person got to the end.
     Returns (samples, answers of finished journeys, seconds, journeys started)."""
     stop_at = time.monotonic() + seconds
@@ -223,8 +224,8 @@ def _drive(port: int, scenario, seconds: float,
                     submitted.append(answers)
 
     ramp = RAMP_SECONDS if think else 0.0
-    threads = [threading.Thread(target=user, args=(ramp * n / USERS,), daemon=True)
-               for n in range(USERS)]
+    threads = [threading.Thread(target=user, args=(ramp * n / users,), daemon=True)
+               for n in range(users)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
