@@ -1,0 +1,33 @@
+"""The deployment files hang together (the container build itself needs a container engine and
+registry access, which the test machine does not have: docs/DEPLOY.md says so)."""
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def test_compose_file_parses_and_mounts_files_that_exist():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert {"postgres", "redis", "migrate", "app1", "app2", "nginx"} <= set(compose["services"])
+    for volume in compose["services"]["nginx"]["volumes"]:
+        source = volume.split(":", 1)[0]
+        assert (DEPLOY / source).is_file(), source
+    assert compose["services"]["app1"]["healthcheck"]["test"][-1].find("/readyz") > 0
+
+
+def test_dockerfile_copies_what_the_app_reads_at_run_time():
+    # "COPY [--chown=...] SOURCE... DEST": the last source is the second-to-last word
+    copied = {line.split()[-2] for line in (DEPLOY / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY")}
+    for needed in ("navigator", "templates", "rules", "deploy"):
+        assert needed in copied, needed
+
+
+def test_every_unit_names_files_that_exist():
+    for unit in (DEPLOY / "systemd").iterdir():
+        text = unit.read_text()
+        if "deploy/gunicorn.conf.py" in text:
+            assert (DEPLOY / "gunicorn.conf.py").is_file()
+    assert (DEPLOY / "navigator.env.example").read_text().count("SECRET_KEY=") == 1
