@@ -78,10 +78,33 @@ def app(db_url):
     db.dispose(engine)
 
 
+_TABLES: dict[str, list[sa.Table]] = {}
+
+
 def _tables(connection) -> list[sa.Table]:
-    metadata = sa.MetaData()
-    metadata.reflect(bind=connection)
-    return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+    """The migrated tables, children first; reflected once per database (the schema is fixed
+    for the session: tests that migrate make their own databases)."""
+    url = connection.engine.url.render_as_string(hide_password=False)
+    if url not in _TABLES:
+        metadata = sa.MetaData()
+        metadata.reflect(bind=connection)
+        _TABLES[url] = [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+    return _TABLES[url]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Argon2 at its production cost takes about half a second per hash or sign-in on this
+    machine; tests hash and sign in hundreds of times. The same code path runs with the
+    smallest parameters argon2 allows (tests of the parameters themselves set their own)."""
+    from argon2 import PasswordHasher
+
+    from navigator.services import accounts
+
+    production = accounts.hasher
+    accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts.hasher = production
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from navigator import yamlfile
 from navigator.engine import schema
 from navigator.engine.answers import COVERAGES, FIELDS, STATES
 from navigator.engine.conditions import ConditionError, Predicate, compile_condition
@@ -160,7 +161,7 @@ class RuleBook:
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yamlfile.safe_load(handle)
     except yaml.YAMLError as exc:
         problems.append(Problem(_rel(path, root), None, None, f"not valid YAML: {exc}"))
     return None

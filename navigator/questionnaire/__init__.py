@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from navigator import yamlfile
 from navigator.engine.answers import FIELDS
 from navigator.engine.conditions import ConditionError, FactType, Predicate, compile_condition
 from navigator.textformat import us_date, usd
@@ -180,7 +181,7 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     path = Path(path)
     name = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise QuestionnaireInvalid([f"{name}: cannot be read: {exc}"]) from exc
     try:
