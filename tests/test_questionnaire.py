@@ -26,6 +26,7 @@ MEDICARE_JOURNEY = [
     ("therapy", {"current_therapy": "injections"}),
     ("pump", {"pump_wanted": "tslim_x2", "uses_cgm": "true"}),
     ("health", {"injections_per_day": "4", "a1c_percent": "", "severe_lows_past_year": ""}),
+    ("urgency", {"supplies_days_left": ""}),
     ("denial", {"denial": "claim"}),
     ("denial_details", {"denial_date": "2026-11-02", "health_at_risk": "prefer_not"}),
 ]
@@ -38,6 +39,7 @@ MEDICAID_CHILD_JOURNEY = [
     ("therapy", {"current_therapy": "injections"}),
     ("pump", {"pump_wanted": "omnipod_5", "uses_cgm": "true"}),
     ("health", {"injections_per_day": "", "a1c_percent": "9.1", "severe_lows_past_year": "1"}),
+    ("urgency", {"supplies_days_left": ""}),
     ("denial", {"denial": "none"}),
 ]
 

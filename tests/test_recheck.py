@@ -33,7 +33,9 @@ def test_denial_adds_steps_and_a_deadline(book):
     diff = recheck.diff_plans(_plan(book), _plan(book, denial="claim"))
     assert [step_id for step_id, _ in diff.steps_added] == ["read_denial_notice",
                                                              "private_internal_appeal"]
-    assert diff.steps_removed == []
+    # After a denial the pre-denial steps (prescription, asking how the plan covers it) drop out.
+    assert [step_id for step_id, _ in diff.steps_removed] == ["prescription_and_records",
+                                                               "private_dme_benefit"]
     assert diff.deadlines_moved == [["private_internal_appeal",
                                      diff.deadlines_moved[0][1], None, "2027-05-01"]]
 

@@ -81,6 +81,10 @@ def valid_answers(draw):
         if spec.required is None and draw(st.booleans()):
             continue
         data[name] = draw(_value_for(spec))
+    if "birth_date" in data:    # a birth date must give the age answered
+        born = AS_OF - timedelta(days=draw(st.integers(0, 364)))
+        data["birth_date"] = born.replace(year=born.year - data["age"]).isoformat() \
+            if (born.month, born.day) != (2, 29) else date(born.year - data["age"], 3, 1).isoformat()
     return data
 
 

@@ -35,6 +35,10 @@ OTHER_COVERAGE = ("none", "employer_current", "employer_retiree", "cobra", "tric
 MEDICARE_SAVINGS_PROGRAMS = ("qmb", "slmb", "qi", "none", "unknown")
 DRUG_COVERAGE = ("standalone", "medicare_advantage", "employer_retiree", "none", "unknown")
 DISABILITY_BENEFITS = ("ssdi", "ssi", "ssdi_and_ssi", "none", "unknown")
+# The reasons a denial notice gives, in the words families find on it (issue 13 item 7).
+DENIAL_REASONS = ("missing_records", "not_medically_necessary", "lab_test", "not_on_formulary",
+                  "out_of_network", "no_prior_authorization", "too_soon_to_replace",
+                  "not_a_covered_benefit", "other", "unknown")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class FieldSpec:
     required: Callable[[dict], bool] | None = None   # None = optional
     applies: Callable[[dict], bool] = field(default=lambda a: True)
     label: str = ""
+    earliest_year: int = 1990      # dates: the first year allowed
 
     def describe(self) -> str:
         """What is allowed, in words, for error messages."""
@@ -135,6 +140,24 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               label="Positive beta-cell autoantibody test"),
     FieldSpec("health_at_risk", "bool", nullable=True,
               label="Waiting the standard time could seriously harm health"),
+    # The stage of the case (all optional): who denied and why, urgency, pregnancy, the pump in use.
+    FieldSpec("denied_by", "enum", ("plan", "pharmacy_benefit_manager", "state_agency",
+                                    "supplier", "unknown"), nullable=True,
+              applies=lambda a: a.get("denial") not in (None, "none"), label="Who denied it"),
+    FieldSpec("denial_reason", "enum", DENIAL_REASONS, nullable=True,
+              applies=lambda a: a.get("denial") not in (None, "none"),
+              label="The reason given for the denial"),
+    FieldSpec("supplies_days_left", "int", minimum=0, maximum=365, nullable=True,
+              label="Days of insulin or pump supplies left"),
+    FieldSpec("pregnant", "bool", nullable=True, label="Pregnant now"),
+    FieldSpec("pump_warranty", "enum", ("in_warranty", "expired", "unknown"), nullable=True,
+              applies=lambda a: a.get("current_therapy") == "pump",
+              label="Current pump's warranty"),
+    FieldSpec("pump_condition", "enum", ("working", "malfunctioning", "damaged",
+                                         "lost_or_stolen"), nullable=True,
+              applies=lambda a: a.get("current_therapy") == "pump",
+              label="Current pump's condition"),
+    FieldSpec("birth_date", "date", nullable=True, earliest_year=1900, label="Date of birth"),
 )}
 
 OPTIONAL_FIELDS = tuple(name for name, spec in FIELDS.items() if spec.required is None)
@@ -183,8 +206,8 @@ def _parse(spec: FieldSpec, value: Any, as_of: date) -> tuple[Any, str | None]:
             return None, "must be a date written as YYYY-MM-DD"
         if parsed > as_of:
             return None, f"cannot be after the plan date ({as_of.isoformat()})"
-        if parsed.year < 1990:
-            return None, "must be 1990 or later"
+        if parsed.year < spec.earliest_year:
+            return None, f"must be {spec.earliest_year} or later"
         return parsed.isoformat(), None
     # Numbers: JSON booleans are not numbers.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -226,8 +249,22 @@ def validate_answers(raw: Any, as_of: date) -> tuple[dict[str, Any] | None, list
             answers[spec.name] = parsed[spec.name]
         elif spec.name not in raw and spec.required is not None and spec.required(parsed):
             errors.append(FieldError(spec.name, f"is required: give {spec.describe()}"))
+    errors.extend(_cross_checks(answers, as_of))
     if errors:
         return None, errors
     for name in OPTIONAL_FIELDS:
         answers.setdefault(name, None)
     return answers, []
+
+
+def _cross_checks(answers: dict[str, Any], as_of: date) -> list[FieldError]:
+    """Answers that contradict each other: the birth date must give the age answered."""
+    birth, age = answers.get("birth_date"), answers.get("age")
+    if birth is None or age is None:
+        return []
+    born = date.fromisoformat(birth)
+    years = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+    if years != age:
+        return [FieldError("birth_date", f"gives age {years} on {as_of.isoformat()}, "
+                                         f"but the age answered is {age}; correct one of them")]
+    return []

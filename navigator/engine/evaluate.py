@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from navigator.engine.answers import AnswersInvalid, validate_answers
-from navigator.engine.facts import derive
+from navigator.engine.facts import derive, next_window
 from navigator.engine.loader import (
     CompiledDeadline,
     CompiledRule,
@@ -20,6 +21,14 @@ from navigator.engine.text import Placeholder, Text, lookup
 from navigator.textformat import us_date, usd
 
 CONFIRM_DEFAULT = "the office or program named in this step"
+# What a plan says under a date that has passed, when the rule gives nothing more specific.
+PASSED_DEFAULT = {
+    "appeal": ("This date has passed. Ask anyway: a late request is often accepted when you show "
+               "a good reason (good cause), such as illness or a notice that reached you late; "
+               "or ask your doctor to send a new request, which starts a new decision and a new "
+               "deadline."),
+    "timeline": "This date has passed: do it now, before your Medicare starts.",
+}
 PROGRAM_CACHE_SIZE = 20_000
 
 
@@ -48,6 +57,8 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
     for rule_index, rule in enumerate(fired):
         route = rule.sets.get("coverage_route", route)
         for step in rule.steps:
+            if step.applies is not None and not step.applies(facts):
+                continue
             placed.append((step.order, rule_index, step.position,
                            context.step(rule, step), step, rule))
         for program_id in rule.programs:
@@ -60,9 +71,13 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
 
     placed.sort(key=lambda item: item[:3])
     steps = [item[3] for item in placed]
-    deadlines = [Deadline(id=step.id, title=step.title, date=step.deadline, source=step.sources[0])
-                 for step in steps if step.deadline is not None]
-    deadlines.sort(key=lambda d: d.date)
+    deadlines = [Deadline(id=step.id, title=context.deadline_title(compiled, rule, step),
+                          date=step.deadline, source=step.sources[0],
+                          kind=step.deadline_kind or "appeal", opens=step.deadline_opens,
+                          passed=step.deadline_passed)
+                 for _o, _r, _p, step, compiled, rule in placed if step.deadline is not None]
+    # Open deadlines first, soonest first; those already passed after them.
+    deadlines.sort(key=lambda d: (d.passed is not None, d.date))
     programs = [context.program(program_id) for program_id in program_ids]
     order = {True: 0, "maybe": 1, False: 2}
     programs.sort(key=lambda p: order[p.eligible])
@@ -95,7 +110,7 @@ class _Context:
         if placeholder.root == "fpl_percent":
             return f"{value:g}%"
         if placeholder.root == "param":
-            unit = self.book.parameters[".".join(placeholder.path)].unit
+            unit = self._parameter_spec(placeholder.path).unit
             if unit.startswith("USD"):
                 return usd(value)
         if isinstance(value, float) and value.is_integer():
@@ -122,13 +137,21 @@ class _Context:
             url = self.render(contact.url) if contact.url else ""
             if name and (phone or url):
                 contacts.append(Contact(name=name, phone=phone or None, url=url or None))
+        due = self.deadline(step.deadline) if step.deadline else None
         return Step(
             id=step.id, rule_id=rule.id, title=self.render(step.title),
             detail=self.render(step.detail), why=rule.why,
             sources=[self.source(s) for s in self._source_ids(step)],
-            deadline=self.deadline(step.deadline) if step.deadline else None,
+            deadline=due.day if due else None,
+            deadline_kind=due.kind if due else None,
+            deadline_opens=due.opens if due else None,
+            deadline_passed=due.passed if due else None,
             contacts=contacts, documents=[self.render(d) for d in step.documents],
             confirm=self.confirm(step))
+
+    def deadline_title(self, compiled: CompiledStep, rule: CompiledRule, step: Step) -> str:
+        spec = compiled.deadline
+        return self.render(spec.title) if spec is not None and spec.title else step.title
 
     def _source_ids(self, step: CompiledStep) -> tuple[str, ...]:
         if not step.state_sources:
@@ -154,13 +177,38 @@ class _Context:
         if placeholder.root == "pump":
             return self.pump is not None and dotted in self.pump.unverified
         if placeholder.root == "param":
-            return not self.book.parameters[dotted].verified
+            return not self._parameter_spec(placeholder.path).verified
         return False
 
-    def deadline(self, spec: CompiledDeadline) -> date | None:
-        start = self.facts.get("denial_date")
+    def _parameter_spec(self, path: tuple[str, ...]):
+        """The parameter a {param.…} placeholder names; the last key may be a table's entry."""
+        name = ".".join(path)
+        return self.book.parameters.get(name) or self.book.parameters[".".join(path[:-1])]
+
+    def deadline(self, spec: CompiledDeadline) -> _Due | None:
+        """The step's date on this plan date, or None when the case has no date to count from
+        (no denial, no birth date) or a policy date is already in force."""
+        if spec.window is not None:
+            opens, closes = next_window(self.book, spec.window, self.as_of)
+            return _Due(closes, "window", opens if opens > self.as_of else None)
+        if spec.change is not None:
+            day = self.book.parameter(spec.change, self.as_of)
+            if spec.day_before:
+                day -= timedelta(days=1)
+            return _Due(day, "change") if day >= self.as_of else None
+        if spec.start == "medicare_start":
+            start, kind = self.facts.get("medicare_start_date"), "timeline"
+        else:
+            start, kind = self.facts.get("denial_date"), "appeal"
         if start is None:
             return None
+        day = self._counted(spec, start)
+        passed = None
+        if day < self.as_of:
+            passed = self.render(spec.if_passed) if spec.if_passed else PASSED_DEFAULT[kind]
+        return _Due(day, kind, None, passed)
+
+    def _counted(self, spec: CompiledDeadline, start: date) -> date:
         if spec.days is not None:
             return start + timedelta(days=spec.days)
         if spec.months is not None:
@@ -201,6 +249,14 @@ class _Context:
             id=spec.id, name=spec.name, sponsor=spec.sponsor, kind=spec.kind,
             covers=list(spec.covers), eligible=eligible, reason=reason, how_to_apply=apply.text,
             contact=contact, sources=[self.source(s) for s in spec.sources], verified=spec.verified)
+
+
+@dataclass(frozen=True)
+class _Due:
+    day: date
+    kind: str
+    opens: date | None = None
+    passed: str | None = None
 
 
 class _Parameters:

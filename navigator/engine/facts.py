@@ -4,10 +4,10 @@ Conditions in the rules are written over these names; `FACT_TYPES` types them fo
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from navigator.engine.answers import FEDERAL_COVERAGES, FIELDS, MEDICARE
+from navigator.engine.answers import FEDERAL_COVERAGES, FIELDS, MEDICARE, MEDICARE_AGE
 from navigator.engine.conditions import FactType
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ DERIVED_TYPES: dict[str, FactType] = {
     "open_enrollment": FactType("bool"),
     "extra_help_status": FactType("enum", ("has", "likely", "unlikely", "unknown")),
     "msp_screen": FactType("enum", ("has", "qmb", "slmb", "qi", "above", "unknown")),
+    "january_start_open": FactType("bool"),
+    "turns_65_within_year": FactType("bool"),
+    "medicare_start_date": FactType("date"),
 }
 # Help with Medicare costs that brings Extra Help with it (full Medicaid, a Medicare Savings
 # Program, SSI): Social Security treats these people as eligible without an application.
@@ -39,6 +42,7 @@ FACT_TYPES: dict[str, FactType] = {
 }
 # A date answer is kept as ISO text in the answers, but compared as a date.
 FACT_TYPES["denial_date"] = FactType("date")
+FACT_TYPES["birth_date"] = FactType("date")
 
 CHILD_AGE_LIMIT = 19  # Medicaid/CHIP children's income limits apply under 19
 
@@ -54,8 +58,8 @@ def fpl_percent(book: RuleBook, state: str, household_size: int, income: float |
 
 
 def medicaid_income_screen(state_limits: Any, age: int, household_size: int,
-                           percent: float | None) -> str:
-    """Income alone against the state's published limit for someone of this age."""
+                           percent: float | None, pregnant: bool | None = None) -> str:
+    """Income alone against the state's published limit for someone of this age (and pregnancy)."""
     if percent is None:
         return "unknown"
     if age < CHILD_AGE_LIMIT:
@@ -64,6 +68,8 @@ def medicaid_income_screen(state_limits: Any, age: int, household_size: int,
         candidates = [state_limits.adults]
         if household_size > 1:
             candidates.append(state_limits.parents)
+        if pregnant:
+            candidates.append(state_limits.pregnant)
         known = [c for c in candidates if c is not None]
         limit = max(known) if known else None
     if limit is None:
@@ -103,14 +109,53 @@ def msp_screen(book: RuleBook, answers: dict[str, Any], on: date) -> str | None:
     return "above"
 
 
+def window_dates(window: dict, plan_year: int) -> tuple[date, date]:
+    """First and last day of a yearly window for the plan year it serves. The start falls in
+    the plan year plus start_year_offset (-1: the autumn before); the end follows the start."""
+    start = date(plan_year + int(window["start_year_offset"]), int(window["start_month"]),
+                 int(window["start_day"]))
+    end = date(start.year, int(window["end_month"]), int(window["end_day"]))
+    if end < start:                       # the window crosses New Year
+        end = date(start.year + 1, end.month, end.day)
+    return start, end
+
+
+def next_window(book: RuleBook, name: str, on: date) -> tuple[date, date]:
+    """The window (first day, last day) that is open on `on`, or else the next one. A window
+    parameter is keyed by plan year: its value on January 1 of a plan year is that year's window."""
+    for plan_year in range(on.year - 1, on.year + 3):
+        start, end = window_dates(book.parameter(name, date(plan_year, 1, 1)), plan_year)
+        if end >= on:
+            return start, end
+    raise ValueError(f"window {name} has no occurrence after {on}")  # pragma: no cover
+
+
+def in_window(book: RuleBook, name: str, on: date) -> bool:
+    start, end = next_window(book, name, on)
+    return start <= on <= end
+
+
 def in_open_enrollment(book: RuleBook, on: date) -> bool:
-    window = book.parameter("marketplace.open_enrollment", on)
-    start = (int(window["start_month"]), int(window["start_day"]))
-    end = (int(window["end_month"]), int(window["end_day"]))
-    today = (on.month, on.day)
-    if start <= end:
-        return start <= today <= end
-    return today >= start or today <= end   # the window crosses New Year
+    return in_window(book, "marketplace.open_enrollment", on)
+
+
+def medicare_start(birth: date) -> date:
+    """Medicare at 65 starts on the first day of the birthday month, or of the month before
+    when the birthday is on the 1st (Medicare counts a birthday from the day before it)."""
+    month_start = date(birth.year + MEDICARE_AGE, birth.month, 1)
+    if birth.day == 1:
+        return date(month_start.year - (month_start.month == 1), (month_start.month - 2) % 12 + 1, 1)
+    return month_start
+
+
+def turns_65_within_year(answers: dict[str, Any], birth: date | None, on: date) -> bool:
+    if answers["coverage"] in MEDICARE:
+        return False
+    if birth is None:
+        return answers["age"] == MEDICARE_AGE - 1
+    day = 28 if (birth.month, birth.day) == (2, 29) else birth.day   # a leap-day birthday
+    birthday = date(birth.year + MEDICARE_AGE, birth.month, day)
+    return on < birthday <= on + timedelta(days=365)
 
 
 def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, Any]:
@@ -120,6 +165,9 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
                           answers["annual_income"], as_of)
     denial_date = answers.get("denial_date")
     denial_day = date.fromisoformat(denial_date) if denial_date else None
+    birth_date = answers.get("birth_date")
+    birth = date.fromisoformat(birth_date) if birth_date else None
+    turning_65 = turns_65_within_year(answers, birth, as_of)
     facts = dict(answers)
     facts.update(
         denial_date=denial_day,
@@ -130,7 +178,7 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         medicaid_expansion=state.medicaid.expansion,
         medicaid_income_screen=medicaid_income_screen(
             state.medicaid.income_limits_pct_fpl, answers["age"], answers["household_size"],
-            percent),
+            percent, answers.get("pregnant")),
         state_insulin_copay_cap=state.insulin_copay_cap.law,
         state_copay_accumulator_ban=state.copay_accumulator_ban,
         federal_program=answers["coverage"] in FEDERAL_COVERAGES or bool(answers.get("also_medicaid")),
@@ -139,5 +187,9 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         extra_help_status=(extra_help_status(book, answers, percent, as_of)
                            if book.uses_low_income_screens else None),
         msp_screen=msp_screen(book, answers, as_of) if book.uses_low_income_screens else None,
+        january_start_open=(in_window(book, "marketplace.january_start_deadline", as_of)
+                            if "marketplace.january_start_deadline" in book.parameters else None),
+        turns_65_within_year=turning_65,
+        medicare_start_date=medicare_start(birth) if birth and turning_65 else None,
     )
     return facts

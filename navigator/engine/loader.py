@@ -72,6 +72,11 @@ class CompiledDeadline:
     state_path: tuple[str, ...] | None
     default_parameter: str | None
     title: Text | None
+    start: str | None = None             # denial_date | medicare_start (None: window or change)
+    window: str | None = None
+    change: str | None = None
+    day_before: bool = False
+    if_passed: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class CompiledStep:
     all_source_ids: tuple[str, ...] = ()     # the rule's sources, then the step's own
     unverified_source: bool = False
     state_sources: str | None = None
+    applies: Predicate | None = None         # the step's own condition, if any
 
 
 @dataclass(frozen=True)
@@ -236,12 +242,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
                                            "parameters", problems).items():
         parameters[name] = spec
         checker.sources(rel, f"parameter {name}", spec.sources)
-        if spec.unit == "table" and not all(isinstance(v, dict) for v in spec.values.values()):
-            problems.append(Problem(rel, f"parameter {name}", "values",
-                                    "a table parameter needs a mapping for every date"))
-        if spec.unit != "table" and any(isinstance(v, dict) for v in spec.values.values()):
-            problems.append(Problem(rel, f"parameter {name}", "values",
-                                    f"unit {spec.unit} takes a number, not a mapping"))
+        _check_parameter_values(rel, name, spec, problems)
     checker.parameters = parameters
 
     states = _load_states(root, checker, problems)
@@ -300,6 +301,33 @@ def load_rulebook(root: str | Path) -> RuleBook:
         state_dicts={code: s.model_dump() for code, s in states.items()},
         pump_dicts={pid: p.model_dump() for pid, p in pumps.items()},
     )
+
+
+WINDOW_KEYS = {"start_month", "start_day", "end_month", "end_day", "start_year_offset"}
+
+
+def _check_parameter_values(rel: str, name: str, spec: schema.ParameterSpec,
+                            problems: list[Problem]) -> None:
+    """Table and window values are mappings, date values dates, every other unit a number."""
+    item = f"parameter {name}"
+    for value in spec.values.values():
+        if spec.unit in ("table", "window"):
+            if not isinstance(value, dict):
+                problems.append(Problem(rel, item, "values",
+                                        f"a {spec.unit} parameter needs a mapping for every date"))
+                return
+            if spec.unit == "window" and set(value) != WINDOW_KEYS:
+                problems.append(Problem(rel, item, "values",
+                                        "a window needs exactly " + ", ".join(sorted(WINDOW_KEYS))))
+                return
+        elif spec.unit == "date":
+            if not isinstance(value, date):
+                problems.append(Problem(rel, item, "values", "unit date takes a date (YYYY-MM-DD)"))
+                return
+        elif isinstance(value, (dict, date)):
+            problems.append(Problem(rel, item, "values",
+                                    f"unit {spec.unit} takes a number, not a mapping or a date"))
+            return
 
 
 def coverage_values(when: Any) -> set[str] | None:
@@ -490,6 +518,13 @@ class _Checker:
         title, detail = text("title", spec.title), text("detail", spec.detail)
         confirm = text("confirm_with", spec.confirm_with) if spec.confirm_with else None
         deadline = self.deadline(rel, item, f"{where}.deadline", spec.deadline) if spec.deadline else None
+        applies = None
+        if spec.when is not None:
+            try:
+                applies = compile_condition(spec.when, FACT_TYPES, f"{where}.when")
+                self._collect_fields(spec.when)
+            except ConditionError as exc:
+                self.problems.append(Problem(rel, item, exc.path, str(exc).split(": ", 1)[1]))
         texts = [title, detail, *documents]
         for contact in contacts:
             texts += [t for t in (contact.name, contact.phone, contact.url) if t]
@@ -499,14 +534,25 @@ class _Checker:
                             detail=detail, contacts=contacts, documents=documents,
                             deadline=deadline, source_ids=tuple(spec.sources),
                             confirm_with=confirm, checked_placeholders=checked,
-                            state_sources=spec.state_sources)
+                            state_sources=spec.state_sources, applies=applies)
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
-        given = [name for name in ("days", "months", "parameter", "state")
-                 if getattr(spec, name) is not None]
-        if len(given) != 1:
+        counts = [name for name in ("days", "months", "parameter", "state")
+                  if getattr(spec, name) is not None]
+        dated = [name for name in ("window", "change") if getattr(spec, name) is not None]
+        if spec.from_ is not None and (len(counts) != 1 or dated):
             self.problems.append(Problem(rel, item, where,
                                          "give exactly one of days, months, parameter, state"))
+        if spec.from_ is None and (len(dated) != 1 or counts):
+            self.problems.append(Problem(rel, item, where,
+                                         "give from (with days, months, parameter or state), "
+                                         "or window, or change"))
+        if spec.day_before and spec.change is None:
+            self.problems.append(Problem(rel, item, where, "day_before goes with change"))
+        if spec.from_ != "medicare_start" and any(
+                (n or 0) < 0 for n in (spec.days, spec.months)):
+            self.problems.append(Problem(rel, item, where,
+                                         "negative days or months only count back from medicare_start"))
         for name in (spec.parameter, spec.default_parameter):
             if name is None:
                 continue
@@ -516,6 +562,15 @@ class _Checker:
                 self.problems.append(Problem(rel, item, where,
                                              f"parameter {name!r} is in {self.parameters[name].unit}, "
                                              "not days or months"))
+        for name, unit in ((spec.window, "window"), (spec.change, "date")):
+            if name is None:
+                continue
+            if name not in self.parameters:
+                self.problems.append(Problem(rel, item, where, f"unknown parameter {name!r}"))
+            elif self.parameters[name].unit != unit:
+                self.problems.append(Problem(rel, item, where,
+                                             f"parameter {name!r} is in {self.parameters[name].unit}, "
+                                             f"not {unit}"))
         state_path = None
         if spec.state is not None:
             state_path = tuple(spec.state.split("."))
@@ -525,8 +580,12 @@ class _Checker:
                 self.problems.append(Problem(rel, item, where,
                                              "a state deadline needs default_parameter for states without a number"))
         title = self.text(rel, item, f"{where}.title", spec.title) if spec.title else None
+        if_passed = (self.text(rel, item, f"{where}.if_passed", spec.if_passed)
+                     if spec.if_passed else None)
         return CompiledDeadline(spec.days, spec.months, spec.parameter, state_path,
-                                spec.default_parameter, title)
+                                spec.default_parameter, title, start=spec.from_,
+                                window=spec.window, change=spec.change, day_before=spec.day_before,
+                                if_passed=if_passed)
 
     def text(self, rel, item, where, source: str) -> Text:
         parsed = parse_text(source)
@@ -560,9 +619,16 @@ class _Checker:
         if p.root == "param":
             name = ".".join(p.path)
             if name not in self.parameters:
+                # One entry of a table, e.g. {param.medicaid.retroactive_months.other}.
+                table, _, key = name.rpartition(".")
+                spec = self.parameters.get(table)
+                if spec is not None and spec.unit == "table":
+                    if all(key in value for value in spec.values.values()):
+                        return None
+                    return f"is not an entry of every dated value of {table}"
                 return "unknown parameter"
-            if self.parameters[name].unit == "table":
-                return "a table parameter cannot be printed"
+            if self.parameters[name].unit in ("table", "window"):
+                return f"a {self.parameters[name].unit} parameter cannot be printed"
             return None
         if p.root == "fpl_percent" and not p.path:
             return None if p.default is not None else "needs a default (income may not be given)"

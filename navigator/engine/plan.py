@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Eligible = bool | Literal["maybe"]
+# appeal: counted from the denial; window: the last day of a yearly enrollment window;
+# change: the date a policy starts; timeline: counted back from the Medicare start date.
+DeadlineKind = Literal["appeal", "window", "change", "timeline"]
 
 
 class _Out(BaseModel):
@@ -39,6 +42,9 @@ class Step(_Out):
     contacts: list[Contact] = []
     documents: list[str] = []
     confirm: str | None = None      # set when the step rests on a fact not yet verified
+    deadline_kind: DeadlineKind | None = None
+    deadline_opens: date | None = None   # a window not yet open: its first day
+    deadline_passed: str | None = None   # the deadline has passed: what can still be done
 
 
 class Program(_Out):
@@ -67,6 +73,9 @@ class Deadline(_Out):
     title: str
     date: date
     source: Source
+    kind: DeadlineKind = "appeal"
+    opens: date | None = None       # a window that has not opened yet: its first day
+    passed: str | None = None       # set when the date is before the plan date: what can still be done
 
 
 class Plan(_Out):

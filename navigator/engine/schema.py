@@ -49,13 +49,14 @@ class SourcesFile(Strict):
 
 # --- parameters ---------------------------------------------------------------------------
 
-ParameterValue = Number | dict[str, Number]
+# A date value marks when a policy starts (unit `date`); a window is a table of month/day pairs.
+ParameterValue = Number | dict[str, Number] | date
 
 
 class ParameterSpec(Strict):
     label: str
     unit: Literal["days", "months", "hours", "USD", "USD/month", "USD/year", "percent", "count",
-                  "years", "table"]
+                  "years", "table", "window", "date"]
     values: dict[date, ParameterValue] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     verified: StrictBool
@@ -217,13 +218,19 @@ class ContactSpec(Strict):
 
 
 class DeadlineSpec(Strict):
-    from_: Literal["denial_date"] = Field(alias="from")
+    # Counted from a date of the case (denial_date; medicare_start, with negative days or months
+    # for a timeline before it), or a yearly window, or a policy date (see docs/RULES_FORMAT.md).
+    from_: Literal["denial_date", "medicare_start"] | None = Field(default=None, alias="from")
     days: StrictInt | None = None
     months: StrictInt | None = None
     parameter: str | None = None
     state: str | None = None
     default_parameter: str | None = None
+    window: str | None = None            # a parameter of unit window: the next last day
+    change: str | None = None            # a parameter of unit date: the date a policy starts
+    day_before: StrictBool = False       # with `change`: the last day before that date
     title: str | None = None
+    if_passed: str | None = None         # what can still be done once the date has passed
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -240,6 +247,7 @@ class StepSpec(Strict):
     # Cite the sources of a section of the person's state file, e.g. fair_hearing.
     state_sources: Literal["fair_hearing"] | None = None
     confirm_with: str | None = None
+    when: dict[str, Any] | None = None   # a condition on the step alone (the rule's still applies)
 
 
 class RuleSpec(Strict):
@@ -271,6 +279,10 @@ class CaseExpect(Strict):
     letters: list[str] = []
     letters_absent: list[str] = []
     deadlines: dict[str, date] = {}
+    deadlines_passed: list[str] = []     # step ids whose deadline the plan reports as passed
+    deadlines_open: list[str] = []       # step ids whose deadline is still ahead
+    deadline_opens: dict[str, date] = {} # step id -> first day of a window not yet open
+    steps_exact: list[str] | None = None # the plan's steps, exactly and in this order
     fpl_percent: Number | None = None
     warnings: StrictInt | None = None
     errors: list[str] = []

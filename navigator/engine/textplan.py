@@ -1,7 +1,9 @@
 """A plan as plain text, for the CLI (`navigator plan --format text`)."""
 from __future__ import annotations
 
-from navigator.engine.plan import Plan
+from datetime import date
+
+from navigator.engine.plan import Plan, Step
 from navigator.textformat import us_date
 
 ELIGIBLE_WORDS = {True: "likely eligible", "maybe": "maybe", False: "not eligible"}
@@ -24,7 +26,7 @@ def plan_as_text(plan: Plan) -> str:
         lines.append(f"{number}. {step.title}")
         lines.append(f"   {step.detail}")
         if step.deadline:
-            lines.append(f"   Deadline: {us_date(step.deadline)}")
+            lines.append("   " + _step_deadline(step, plan.as_of))
         for contact in step.contacts:
             parts = [contact.name] + [p for p in (contact.phone, contact.url) if p]
             lines.append("   Contact: " + " | ".join(parts))
@@ -44,6 +46,25 @@ def plan_as_text(plan: Plan) -> str:
         lines += ["", "LETTERS"]
         lines += [f"- {letter.title}" for letter in plan.letters]
     if plan.deadlines:
-        lines += ["", "DEADLINES"]
-        lines += [f"- {us_date(d.date)}: {d.title}" for d in plan.deadlines]
+        lines += ["", "DEADLINES AND DATES"]
+        lines += [f"- {us_date(d.date)}: {d.title} ({_when(d.date, d.opens, d.passed, plan.as_of)})"
+                  for d in plan.deadlines]
     return "\n".join(lines)
+
+
+def _when(day: date, opens: date | None, passed: str | None, as_of: date) -> str:
+    """Days left, the opening day of a window not yet open, or "passed"."""
+    if passed:
+        return "passed"
+    if opens:
+        return f"opens {us_date(opens)}"
+    left = (day - as_of).days
+    return "today is the last day" if left == 0 else f"{left} day{'s' * (left != 1)} left"
+
+
+def _step_deadline(step: Step, as_of: date) -> str:
+    label = "Starts" if step.deadline_kind == "change" else "Deadline"
+    line = f"{label}: {us_date(step.deadline)} ({_when(step.deadline, step.deadline_opens, step.deadline_passed, as_of)})"
+    if step.deadline_passed:
+        line += f". {step.deadline_passed}"
+    return line

@@ -21,7 +21,6 @@ from navigator.questionnaire import Page, Question
 
 UNSAID = "prefer_not"          # the radio value meaning "prefer not to say" / "not sure"
 PREFER_NOT_SUFFIX = "_prefer_not"
-EARLIEST_DENIAL_YEAR = 1990    # the answers contract refuses earlier dates
 MAX_TYPED_LENGTH = 40          # numbers, money and dates: anything longer is a mistake
 
 
@@ -105,9 +104,10 @@ class AnswerCheck:
                 label=label)) from None
         if parsed > self.as_of:
             raise ValidationError(gettext("%(label)s must be today or in the past", label=label))
-        if parsed.year < EARLIEST_DENIAL_YEAR:
+        earliest = FIELDS[self.question.field].earliest_year
+        if parsed.year < earliest:
             raise ValidationError(gettext("%(label)s must be in %(year)s or later", label=label,
-                                          year=EARLIEST_DENIAL_YEAR))
+                                          year=earliest))
         return parsed.isoformat()
 
 

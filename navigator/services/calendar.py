@@ -47,10 +47,14 @@ def deadlines_calendar(plan: Plan, now: datetime | None = None) -> bytes:
     calendar = new_calendar(PRODUCT_ID)
     stamp = now or datetime.now(UTC)
     for deadline in plan.deadlines:
+        if deadline.passed:      # a date already gone is not put in a calendar as if open
+            continue
         source = deadline.source
+        prefix = "Starts" if deadline.kind == "change" else "Last day"
+        opens = f"\nOpens {deadline.opens.isoformat()}." if deadline.opens else ""
         calendar.add_component(all_day_event(
             f"{deadline.id}-{deadline.date.isoformat()}", deadline.date,
-            f"Last day: {deadline.title}",
-            f"{deadline.title}\nSource: {source.title} ({source.url}), "
+            f"{prefix}: {deadline.title}",
+            f"{deadline.title}{opens}\nSource: {source.title} ({source.url}), "
             f"checked {source.checked.isoformat()}.\n{NOTICE}", stamp))
     return calendar.to_ical()
