@@ -120,6 +120,8 @@ class StepProgress(SQLModel, table=True):
     step_id: str = Field(max_length=120)
     state: str = Field(max_length=16)          # done | not_applicable
     on_date: date
+    # "link": marked through the signed "did it work?" link of a reminder, not by a worker.
+    via: str | None = Field(default=None, max_length=16)
     user_id: int | None = Field(default=None, sa_column=Column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, nullable=False)
@@ -187,3 +189,91 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     revoked_at: datetime | None = Field(default=None)
     last_used_at: datetime | None = Field(default=None)
+# --- follow-through: reminders, key dates, the call and evidence log (issue 18) -------------
+
+REMINDER_CHANNELS = ("email", "text")
+REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+
+
+class ReminderSubscription(SQLModel, table=True):
+    """Who gets reminders, given with consent: a family for its own case (case_id) or a worker
+    for every client case they own (user_id). Unsubscribing keeps the row (with the date) so
+    nothing more is sent; signing up again makes a new row with a new consent date."""
+
+    __tablename__ = "reminder_subscriptions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True))
+    user_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True))
+    first_name: str = Field(max_length=60)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=16)      # E.164, for text messages
+    channel: str = Field(default="email", max_length=8)          # email | text
+    time_zone: str = Field(max_length=64)                        # IANA name
+    consent_at: datetime = Field(nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    unsubscribed_at: datetime | None = Field(default=None)
+
+
+class CaseDate(SQLModel, table=True):
+    """A date the plan cannot know but a reminder needs (Medicaid renewal, prior authorization
+    end, pump warranty end, an assistance program's yearly re-application), as given."""
+
+    __tablename__ = "case_dates"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_case_dates_case_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    kind: str = Field(max_length=32)
+    on_date: date
+    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class Reminder(SQLModel, table=True):
+    """One message to send. `key` is unique, so a reminder is created once however many
+    scheduler passes run, and `status` is claimed by a single UPDATE, so two workers holding
+    the same job send it once."""
+
+    __tablename__ = "reminders"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True, index=True)
+    subscription_id: int = Field(sa_column=Column(
+        ForeignKey("reminder_subscriptions.id", ondelete="CASCADE"), nullable=False, index=True))
+    case_id: int = Field(sa_column=Column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    kind: str = Field(max_length=24)
+    item_id: str = Field(max_length=120)
+    event_date: date
+    due_at: datetime = Field(nullable=False, index=True)
+    status: str = Field(default="pending", max_length=12, index=True)
+    attempts: int = Field(default=0)
+    claimed_at: datetime | None = Field(default=None)
+    sent_at: datetime | None = Field(default=None)
+    channel: str | None = Field(default=None, max_length=8)
+    error: str | None = Field(default=None, max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class CallLogEntry(SQLModel, table=True):
+    """A call or contact about the case, as the family or worker wrote it down."""
+
+    __tablename__ = "call_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    user_id: int | None = Field(default=None, sa_column=Column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
+    on_date: date
+    spoke_with: str = Field(max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    reference: str | None = Field(default=None, max_length=80)
+    what_was_said: str = Field(sa_column=Column(Text, nullable=False))
+    next_step: str | None = Field(default=None, max_length=1000)
+    attachments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    use_in_letters: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
