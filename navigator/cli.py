@@ -230,6 +230,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(recheck_command)
     app.cli.add_command(api_key_group)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(reminders_group)
 
 
 @click.command("purge")
@@ -366,6 +368,46 @@ def api_key_revoke(key_id: int) -> None:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
     click.echo(f"API key {key_id} revoked")
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-offs).")
+@click.option("--no-scan", is_flag=True, help="Do not start a scheduler pass at start-up.")
+@with_appcontext
+def worker_command(burst: bool, no_scan: bool) -> None:
+    """Run a background worker for reminders on the Redis queue (REDIS_URL)."""
+    from flask import current_app
+
+    from navigator import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        click.echo("error: REDIS_URL: not set; the worker needs Redis. Without Redis, run "
+                   "`navigator reminders send` from cron.", err=True)
+        sys.exit(2)
+    jobs.run_worker(current_app._get_current_object(), burst=burst, scan_now=not no_scan)
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminders by email and text message."""
+
+
+@reminders_group.command("send")
+@with_appcontext
+def reminders_send() -> None:
+    """One pass without Redis (for cron): create the reminders that fell due and send them."""
+    from flask import current_app
+    from sqlmodel import Session
+
+    from navigator import db, jobs
+    from navigator.services import reminders
+
+    app = current_app._get_current_object()
+    links, mailer, texter = jobs.senders(app)
+    with Session(db.engine()) as session:
+        counts = reminders.send_due(session, app.extensions["rulebook"], links=links,
+                                    mailer=mailer, texter=texter)
+    click.echo(", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items()))
+    if counts["failed"]:
+        sys.exit(1)
 
 
 def _create_app():

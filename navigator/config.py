@@ -49,6 +49,17 @@ class Config:
     # PERMANENT_SESSION_LIFETIME in any case.
     IDLE_TIMEOUT_SECONDS = 30 * 60
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Reminders (issue 18). MAIL_URL: smtp://user:password@host:587 (STARTTLS when offered) or
+    # smtps://... (TLS from the start); empty = no email is sent. PUBLIC_BASE_URL is where the
+    # links in messages point (messages are sent outside any request).
+    MAIL_URL = ""
+    MAIL_FROM = "Pump Access Navigator <reminders@localhost>"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    TWILIO_ACCOUNT_SID = ""
+    TWILIO_AUTH_TOKEN = ""  # nosec B105 - empty: set in the environment
+    TWILIO_FROM_NUMBER = ""
+    REMINDER_SCAN_SECONDS = 900     # how often `navigator worker` looks for reminders falling due
+    REMINDER_QUEUE = "reminders"    # the RQ queue's name in Redis
     TESTING = False
 
     @classmethod
@@ -118,6 +129,14 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "PDF_PROCESSES": int,
     "IDLE_TIMEOUT_SECONDS": int,
     "LOGIN_RATE_LIMIT": str,
+    "MAIL_URL": str,
+    "MAIL_FROM": str,
+    "PUBLIC_BASE_URL": str,
+    "TWILIO_ACCOUNT_SID": str,
+    "TWILIO_AUTH_TOKEN": str,
+    "TWILIO_FROM_NUMBER": str,
+    "REMINDER_SCAN_SECONDS": int,
+    "REMINDER_QUEUE": str,
 }
 
 
