@@ -262,6 +262,15 @@ LETTER_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Letters that quote the case's call log (entries marked for letters): the appeals, and the
+# claim-file request, where what the plan said on the phone is evidence.
+CALL_LOG_LETTERS = frozenset({
+    "internal_appeal", "external_review", "medicare_redetermination",
+    "part_d_coverage_determination", "medicare_advantage_reconsideration",
+    "medicaid_fair_hearing", "claim_file_request",
+})
+
+
 def letter_source_ids(letter_id: str, answers: dict) -> tuple[str, ...]:
     ids = LETTER_SOURCES.get(letter_id, ())
     if letter_id == "medical_necessity" and answers["coverage"] in MEDICARE:
@@ -333,7 +342,7 @@ def catalogue(book: RuleBook) -> list[tuple[str, str]]:
 
 
 def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
-                   book: RuleBook) -> dict[str, Any]:
+                   book: RuleBook, calls: Iterable = ()) -> dict[str, Any]:
     letter = next((item for item in plan.letters if item.id == letter_id), None)
     if letter is None:
         raise UnknownLetter(letter_id)
@@ -359,13 +368,15 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         "deadlines": deadlines_for(letter_id, plan, book),
         "sources": sources_for(letter_id, answers, plan, book),
         "programs": [p for p in plan.programs if p.eligible in (True, "maybe")],
+        "calls": list(calls) if letter_id in CALL_LOG_LETTERS else [],
     }
 
 
 def render_letter(letter_id: str, answers: dict, details: dict, plan: Plan,
-                  book: RuleBook) -> Markup:
-    """One letter as an <article> (HTML, every typed value escaped)."""
-    context = letter_context(letter_id, answers, details, plan, book)
+                  book: RuleBook, calls: Iterable = ()) -> Markup:
+    """One letter as an <article> (HTML, every typed value escaped). `calls`: the call log
+    entries (services.calls.CallFacts) the appeal letters quote."""
+    context = letter_context(letter_id, answers, details, plan, book, calls)
     template = environment().get_template(f"letters/{letter_id}.html")
     # Safe to mark: the letter environment autoescapes, so every typed value is already escaped.
     return Markup(template.render(context))  # nosec B704
@@ -384,19 +395,20 @@ def letter_ids_in_plan(plan: Plan) -> list[str]:
 
 
 def letter_document(letter_id: str, answers: dict, details: dict, plan: Plan,
-                    book: RuleBook) -> tuple[str, str, str]:
+                    book: RuleBook, calls: Iterable = ()) -> tuple[str, str, str]:
     """One letter as (html, title, author), ready for the PDF renderer."""
-    article = render_letter(letter_id, answers, details, plan, book)
+    article = render_letter(letter_id, answers, details, plan, book, calls)
     title = document_title([letter_id], details, book)
     return render_document([article], title), title, AUTHOR
 
 
-def letter_pdf(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook) -> bytes:
-    return render_pdf(*letter_document(letter_id, answers, details, plan, book))
+def letter_pdf(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook,
+               calls: Iterable = ()) -> bytes:
+    return render_pdf(*letter_document(letter_id, answers, details, plan, book, calls))
 
 
 def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
-               book: RuleBook) -> bytes:
+               book: RuleBook, calls: Iterable = ()) -> bytes:
     """Several letters in one PDF, in the plan's order.
 
     Each letter is rendered as its own tagged PDF (side by side when the PDF process pool is on)
@@ -408,7 +420,8 @@ def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
     missing = wanted - set(ordered)
     if missing or not ordered:
         raise UnknownLetter(", ".join(sorted(missing)) or "no letter chosen")
-    documents = [letter_document(lid, answers, details, plan, book) for lid in ordered]
+    calls = list(calls)
+    documents = [letter_document(lid, answers, details, plan, book, calls) for lid in ordered]
     return render_merged_pdf(documents, document_title(ordered, details, book), AUTHOR)
 
 

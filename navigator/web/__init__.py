@@ -20,11 +20,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questionnaire.bp)
     app.register_blueprint(plan.bp)
     app.register_blueprint(letters.bp)
-    from navigator.web import auth, caseload
+    from navigator.web import auth, caseload, followup
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(caseload.bp)
     app.register_blueprint(caseload.feed_bp)
+    app.register_blueprint(followup.bp)
     errors.register(app)
     app.add_template_filter(us_date, "us_date")
     app.context_processor(_page_context)

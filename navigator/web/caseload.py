@@ -57,6 +57,8 @@ OPEN_TARGETS = {
     "plan_pdf": "plan.pdf",
     "letters": "letters.index",
     "letter_details": "letters.details",
+    "calls": "followup.calls",
+    "reminders": "followup.reminders_page",
 }
 OPEN_AUDIT = {"plan_pdf": "case.pdf", "letters": "case.letters",
               "letter_details": "case.letters"}
@@ -534,7 +536,7 @@ def audit_log():
 
 # --- the family-facing pages, when a worker uses them for a client -------------------------------
 
-CASE_BLUEPRINTS = ("questionnaire", "plan", "letters")
+CASE_BLUEPRINTS = ("questionnaire", "plan", "letters", "followup")
 DOWNLOAD_WORDS = ("pdf", "packet", "calendar")
 
 

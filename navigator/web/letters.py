@@ -27,6 +27,7 @@ from wtforms.validators import Optional
 from navigator import db, rulebook
 from navigator.engine import Plan, evaluate, validate_answers
 from navigator.models import Case
+from navigator.services import calls as call_log
 from navigator.services import cases
 from navigator.services import letters as letter_service
 from navigator.web.session_case import case_for_request
@@ -153,7 +154,7 @@ def preview(letter_id: str):
     current = _require_case()
     _require_letter(current, letter_id)
     article = letter_service.render_letter(letter_id, current.answers, current.case.details or {},
-                                           current.plan, rulebook.current())
+                                           current.plan, rulebook.current(), _calls(current))
     title = rulebook.current().letters[letter_id].title
     return render_template("letters/preview.html", article=article, letter_id=letter_id,
                            title=title)
@@ -165,7 +166,7 @@ def pdf(letter_id: str):
     current = _require_case()
     _require_letter(current, letter_id)
     body = letter_service.letter_pdf(letter_id, current.answers, current.case.details or {},
-                                     current.plan, rulebook.current())
+                                     current.plan, rulebook.current(), _calls(current))
     return _pdf_response(body, letter_service.pdf_filename(letter_id, current.plan.as_of))
 
 
@@ -179,8 +180,13 @@ def packet():
         flash(_("Choose one or more of the letters listed to put in the packet."), "error")
         return redirect(url_for("letters.index"))
     body = letter_service.packet_pdf(chosen, current.answers, current.case.details or {},
-                                     current.plan, rulebook.current())
+                                     current.plan, rulebook.current(), _calls(current))
     return _pdf_response(body, letter_service.packet_filename(current.plan.as_of or date.today()))
+
+
+def _calls(current: CurrentCase) -> list[call_log.CallFacts]:
+    """The call log entries the person marked for letters."""
+    return call_log.facts_for_letters(db.get_session(), current.case.public_id)
 
 
 def _pdf_response(body: bytes, filename: str) -> Response:

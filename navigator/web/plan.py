@@ -21,6 +21,7 @@ from navigator.engine.plan import Plan
 from navigator.extensions import select_locale
 from navigator.services.calendar import deadlines_calendar
 from navigator.services.plan_pdf import plan_pdf, plan_sources
+from navigator.services.reminders import step_marks
 from navigator.web.questionnaire import resume_target
 from navigator.web.session_case import case_to_read
 
@@ -80,8 +81,10 @@ def show():
     usual = not current_user.is_authenticated and "_flashes" not in session
     # select_locale, not get_locale: the same choice, without building a babel Locale (a disk
     # lookup) on a request that may need nothing else.
+    with db.reading_connection() as connection:
+        marks = step_marks(connection, case.public_id)   # steps marked done show as done
     key = (rulebook.current().version, as_of, select_locale(),
-           json.dumps(case.answers, sort_keys=True, default=str))
+           json.dumps(case.answers, sort_keys=True, default=str), tuple(sorted(marks.items())))
     if usual:
         with _pages_lock:
             page = _pages.get(key)
@@ -90,7 +93,7 @@ def show():
     plan = _current_plan(as_of)   # only a valid plan is cached: a redirect is decided afresh
     if not isinstance(plan, Plan):
         return plan
-    page = render_template("plan/show.html", **_context(plan))
+    page = render_template("plan/show.html", marks=marks, **_context(plan))
     if usual:
         with _pages_lock:
             _pages[key] = page

@@ -27,7 +27,8 @@ from navigator.extensions import limiter
 from navigator.models import Case
 from navigator.questionnaire import Page, Questionnaire, load_questionnaire
 from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, build_form, form_answers
-from navigator.services import cases
+from navigator.services import calls as call_log
+from navigator.services import cases, reminders
 from navigator.web.session_case import CASE_KEY, case_to_read, current_case
 
 bp = Blueprint("questionnaire", __name__)
@@ -220,7 +221,13 @@ def export():
     as_of = cases.as_of_for(case)
     answers, errors = validate_answers(case.answers, as_of)
     plan = None if errors else evaluate(answers, as_of, rulebook.current()).model_dump(mode="json")
-    response = jsonify(cases.export(case, plan))
+    held = cases.export(case, plan)
+    # The follow-through records too: the call log, reminder sign-ups and the dates given.
+    held["call_log"] = call_log.export(db.get_session(), case.id)
+    held["reminders"] = list(reminders.subscriptions_for_export(db.get_session(), case))
+    held["reminder_dates"] = {kind: day.isoformat() for kind, day in
+                              reminders.case_dates(db.get_session(), case).items()}
+    response = jsonify(held)
     response.headers["Content-Disposition"] = \
         f'attachment; filename="pump-access-my-data-{date.today().isoformat()}.json"'
     response.headers["Cache-Control"] = "no-store"
