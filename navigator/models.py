@@ -189,6 +189,8 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     revoked_at: datetime | None = Field(default=None)
     last_used_at: datetime | None = Field(default=None)
+
+
 # --- follow-through: reminders, key dates, the call and evidence log (issue 18) -------------
 
 REMINDER_CHANNELS = ("email", "text")
