@@ -153,19 +153,22 @@ class _Context:
         spec = compiled.deadline
         return self.render(spec.title) if spec is not None and spec.title else step.title
 
-    def _source_ids(self, step: CompiledStep) -> tuple[str, ...]:
+    def _state_section_sources(self, step: CompiledStep) -> tuple[str, ...]:
+        """The sources of the state-file section a step cites (none when the state has none)."""
         if not step.state_sources:
-            return step.all_source_ids
+            return ()
         section = getattr(self.state, step.state_sources)
-        return tuple(dict.fromkeys((*step.all_source_ids, *section.sources)))
+        return tuple(section.sources) if section is not None else ()
+
+    def _source_ids(self, step: CompiledStep) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*step.all_source_ids, *self._state_section_sources(step))))
 
     def confirm(self, step: CompiledStep) -> str | None:
         """A "confirm with …" note when the step rests on anything not verified."""
         if not (step.unverified_source
                 or any(self._unverified(p) for p in step.checked_placeholders)
-                or (step.state_sources and not all(
-                    self.book.sources[s].verified
-                    for s in getattr(self.state, step.state_sources).sources))):
+                or not all(self.book.sources[s].verified
+                           for s in self._state_section_sources(step))):
             return None
         who = self.render(step.confirm_with) if step.confirm_with else CONFIRM_DEFAULT
         return f"Some of this is not yet confirmed in an official source. Confirm with {who} before you rely on it."
@@ -218,6 +221,9 @@ class _Context:
             for key in spec.state_path:
                 number = getattr(number, key, None)
             if number is not None:
+                # A state field named ...months counts calendar months, any other one days.
+                if spec.state_path[-1] == "months":
+                    return add_months(start, number)
                 return start + timedelta(days=number)
             return self._from_parameter(spec.default_parameter, start)
         return self._from_parameter(spec.parameter, start)

@@ -395,7 +395,10 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
         if spec.code not in STATES:
             problems.append(Problem(rel, f"state {spec.code}", "code", "not a state or DC"))
         checker.sources(rel, f"state {spec.code}", spec.sources)
-        checker.sources(rel, f"state {spec.code}", spec.fair_hearing.sources, "fair_hearing.sources")
+        for section in ("fair_hearing", "insulin_copay_cap", "chip", "external_review"):
+            part = getattr(spec, section)
+            if part is not None:
+                checker.sources(rel, f"state {spec.code}", part.sources, f"{section}.sources")
         _check_unverified(root, rel, f"state {spec.code}", spec, spec.unverified, problems)
         states[spec.code] = spec
     missing = sorted(set(STATES) - {path.stem for path in files})

@@ -90,6 +90,11 @@ class MedicaidInfo(Strict):
 
 class ChipInfo(Strict):
     program_name: str | None
+    phone: str | None = None
+    # How a CHIP coverage denial is reviewed: a Medicaid-expansion CHIP uses the Medicaid fair
+    # hearing; a separate CHIP uses the health plan's appeal, then an external review.
+    appeal_route: Literal["medicaid_fair_hearing", "plan_then_external_review", "unknown"] = "unknown"
+    sources: list[str] = []          # the sources of this section's facts
 
 
 class FairHearing(Strict):
@@ -102,8 +107,10 @@ class FairHearing(Strict):
 
 
 class InsulinCap(Strict):
+    sources: list[str] = []          # the sources of this section's facts
     law: StrictBool
     amount: str | None
+    effective: str | None = None     # text: the start date(s) the sources give
     devices: str | None = None
 
 
@@ -115,6 +122,26 @@ class Regulator(Strict):
 
 class Ship(Strict):
     name: str | None
+    phone: str | None = None
+
+
+class ExternalReview(Strict):
+    """The state's own external review of a state-regulated plan's final denial, where it was read.
+
+    States without this section follow the federal floor (at least 4 months to ask)."""
+    sources: list[str] = Field(min_length=1)
+    name: str                        # what the state calls it, e.g. Independent Medical Review
+    request_to: Literal["state", "plan"]   # where the request is sent
+    agency: str
+    phone: str | None = None
+    url: str | None = None
+    other_agency: str | None = None  # a second regulator (California: DMHC or CDI)
+    other_phone: str | None = None
+    other_url: str | None = None
+    which_agency: str | None = None  # plain words: which agency takes which plans
+    days: StrictInt | None = None
+    months: StrictInt | None = None
+    counted_from: str
 
 
 class StateSpec(Strict):
@@ -128,6 +155,7 @@ class StateSpec(Strict):
     copay_accumulator_ban: YesNoUnknown
     insurance_regulator: Regulator
     ship: Ship
+    external_review: ExternalReview | None = None
     sources: list[str] = Field(min_length=1)
     unverified: list[str] = []
     notes: str | None = None
@@ -245,7 +273,7 @@ class StepSpec(Strict):
     deadline: DeadlineSpec | None = None
     sources: list[str] = []
     # Cite the sources of a section of the person's state file, e.g. fair_hearing.
-    state_sources: Literal["fair_hearing"] | None = None
+    state_sources: Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip"] | None = None
     confirm_with: str | None = None
     when: dict[str, Any] | None = None   # a condition on the step alone (the rule's still applies)
 
