@@ -51,7 +51,7 @@ def test_an_answer_sent_while_the_database_is_down_is_saved_when_it_returns(app,
         assert client.get("/check").status_code == 503       # still down: still kept
     assert len(pending_pages(client)) == 1
     assert "annual_income" not in stored_case(app, client).answers
-    response = client.get("/questions/therapy")
+    response = client.get("/questions/background")
     assert response.status_code == 200
     answers = stored_case(app, client).answers
     assert answers["annual_income"] == 41234 and answers["household_size"] == 2

@@ -23,8 +23,10 @@ MEDICARE_JOURNEY = [
     ("coverage_details", {"medigap": "false", "also_medicaid": "false"}),
     ("medicare_help", {"other_coverage": "none", "extra_help": "unknown"}),
     ("household", {"household_size": "2", "annual_income": "$40,000"}),
+    ("background", {"immigration_status": "citizen", "tribal_member": "false"}),
     ("therapy", {"current_therapy": "injections"}),
     ("pump", {"pump_wanted": "tslim_x2", "uses_cgm": "true"}),
+    ("cgm", {"cgm_in_use": "dexcom_g7"}),
     ("health", {"injections_per_day": "4", "a1c_percent": "", "severe_lows_past_year": ""}),
     ("urgency", {"supplies_days_left": ""}),
     ("denial", {"denial": "claim"}),
@@ -36,8 +38,10 @@ MEDICAID_CHILD_JOURNEY = [
     ("about_you", {"age": "8", "diabetes_type": "type1"}),
     ("coverage", {"coverage": "medicaid"}),
     ("household", {"household_size": "4", "annual_income_prefer_not": "y"}),
+    ("background", {"immigration_status_prefer_not": "y", "tribal_member": "prefer_not"}),
     ("therapy", {"current_therapy": "injections"}),
     ("pump", {"pump_wanted": "omnipod_5", "uses_cgm": "true"}),
+    ("cgm", {}),
     ("health", {"injections_per_day": "", "a1c_percent": "9.1", "severe_lows_past_year": "1"}),
     ("urgency", {"supplies_days_left": ""}),
     ("denial", {"denial": "none"}),
@@ -282,7 +286,7 @@ def test_resume_link_is_shown_once_and_restores_the_case_on_another_device(app, 
     response = other_device.get(f"/resume/{token}")
     assert response.status_code == 302
     assert token not in response.location
-    assert response.location.endswith("/questions/therapy")
+    assert response.location.endswith("/questions/background")
     assert stored_answers(app, other_device)["state"] == "OH"
     from sqlmodel import Session, select
     with Session(app.extensions["db_engine"]) as db_session:

@@ -39,6 +39,11 @@ DISABILITY_BENEFITS = ("ssdi", "ssi", "ssdi_and_ssi", "none", "unknown")
 DENIAL_REASONS = ("missing_records", "not_medically_necessary", "lab_test", "not_on_formulary",
                   "out_of_network", "no_prior_authorization", "too_soon_to_replace",
                   "not_a_covered_benefit", "other", "unknown")
+# The CGM in use (names and pump compatibility in rules/cgms.yaml).
+CGMS = ("dexcom_g6", "dexcom_g7", "libre_2_plus", "libre_3_plus", "libre_other", "medtronic",
+        "eversense", "other")
+IMMIGRATION_STATUSES = ("citizen", "lpr_or_equivalent", "humanitarian", "other_lawful", "daca",
+                        "no_lawful_status")
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,17 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               applies=lambda a: a.get("current_therapy") == "pump",
               label="Current pump's condition"),
     FieldSpec("birth_date", "date", nullable=True, earliest_year=1900, label="Date of birth"),
+    # Optional situation details (each may be left unanswered).
+    FieldSpec("cgm_in_use", "enum", CGMS, nullable=True,
+              applies=lambda a: a.get("uses_cgm") is True, label="CGM in use"),
+    FieldSpec("government_employer", "enum", ("federal", "state_or_local"), nullable=True,
+              applies=lambda a: (a.get("coverage") == "employer"
+                                 and a.get("employer_plan_funding") == "government"),
+              label="Government employer"),
+    FieldSpec("immigration_status", "enum", IMMIGRATION_STATUSES, nullable=True,
+              label="Immigration status"),
+    FieldSpec("tribal_member", "bool", nullable=True,
+              label="American Indian or Alaska Native (tribal member or descendant)"),
 )}
 
 OPTIONAL_FIELDS = tuple(name for name, spec in FIELDS.items() if spec.required is None)

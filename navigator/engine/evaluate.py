@@ -217,14 +217,16 @@ class _Context:
         if spec.months is not None:
             return add_months(start, spec.months)
         if spec.state_path is not None:
-            number = self.state
-            for key in spec.state_path:
-                number = getattr(number, key, None)
-            if number is not None:
-                # A state field named ...months counts calendar months, any other one days.
-                if spec.state_path[-1] == "months":
-                    return add_months(start, number)
-                return start + timedelta(days=number)
+            section = self.state
+            for key in spec.state_path[:-1]:
+                section = getattr(section, key, None)
+            # A state section may give its window in calendar months or in days.
+            months = getattr(section, "months", None) if spec.state_path[-1] == "months" else None
+            if months is not None:
+                return add_months(start, months)
+            days = getattr(section, "days" if spec.state_path[-1] == "months" else spec.state_path[-1], None)
+            if days is not None:
+                return start + timedelta(days=days)
             return self._from_parameter(spec.default_parameter, start)
         return self._from_parameter(spec.parameter, start)
 

@@ -30,6 +30,9 @@ DERIVED_TYPES: dict[str, FactType] = {
     "january_start_open": FactType("bool"),
     "turns_65_within_year": FactType("bool"),
     "medicare_start_date": FactType("date"),
+    "chip_appeal_route": FactType("enum", ("medicaid_fair_hearing", "plan_then_external_review",
+                                           "unknown")),
+    "state_external_review": FactType("bool"),
 }
 # Help with Medicare costs that brings Extra Help with it (full Medicaid, a Medicare Savings
 # Program, SSI): Social Security treats these people as eligible without an application.
@@ -191,5 +194,7 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
                             if "marketplace.january_start_deadline" in book.parameters else None),
         turns_65_within_year=turning_65,
         medicare_start_date=medicare_start(birth) if birth and turning_65 else None,
+        chip_appeal_route=state.chip.appeal_route,
+        state_external_review=state.external_review is not None,
     )
     return facts
