@@ -286,7 +286,7 @@ def test_resume_link_is_shown_once_and_restores_the_case_on_another_device(app, 
     response = other_device.get(f"/resume/{token}")
     assert response.status_code == 302
     assert token not in response.location
-    assert response.location.endswith("/questions/background")
+    assert response.location.endswith("/questions/therapy")
     assert stored_answers(app, other_device)["state"] == "OH"
     from sqlmodel import Session, select
     with Session(app.extensions["db_engine"]) as db_session:
