@@ -244,3 +244,15 @@ def test_admin_hands_a_case_to_a_colleague(app, worker, worker_client, make_work
     bad = worker_client.post(f"/caseload/cases/{public_id}", data={
         "client_name": "", "status": "waiting", "owner": str(colleague.id)})
     assert bad.status_code == 400 and "Enter the client" in bad.get_data(as_text=True)
+
+
+def test_a_clients_medicare_answers_reach_the_case_page_and_export(app, worker, worker_client):
+    data = answers(coverage="medicare_original", age=72, medigap=False, household_size=1,
+                   annual_income=14000, medicare_savings_program="qmb", part_d_plan="standalone")
+    public_id = _client_case(app, worker, "Quinn QMB", data)
+    html = worker_client.get(f"/caseload/cases/{public_id}").get_data(as_text=True)
+    assert "Quinn QMB" in html
+    export = json.loads(worker_client.get(f"/caseload/cases/{public_id}/export.json").data)
+    assert export["answers"]["medicare_savings_program"] == "qmb"
+    steps = [step["id"] for step in export["plan"]["steps"]]
+    assert "qmb_no_cost_sharing" in steps and "medicare_part_b_share" not in steps

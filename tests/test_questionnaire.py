@@ -350,3 +350,55 @@ def test_post_without_csrf_token_is_refused_when_csrf_is_on(db_url):
     assert response.status_code == 302
     assert client.post("/delete").status_code == 400
     db.dispose(app.extensions["db_engine"])
+
+
+# --- Medicare costs, other coverage and disability (issue 13 item 7) -------------------------
+
+def test_medicare_page_asks_the_optional_medicare_questions_and_feeds_the_plan(app, client):
+    walk(client, until(MEDICARE_JOURNEY, "medicare_help"))
+    page = client.get("/questions/medicare_help").data.decode()
+    for words in ("Medicare Savings Program", "Extra Help", "Which Medicare drug coverage",
+                  "Besides Medicare and Medicaid"):
+        assert words in page
+    response = client.post("/questions/medicare_help", data={
+        "medicare_savings_program": "qmb", "other_coverage": "", "extra_help": "",
+        "part_d_plan": "none"})
+    assert response.location.endswith("/questions/household")   # 70: no disability page
+    answers = stored_answers(app, client)
+    assert answers["medicare_savings_program"] == "qmb" and answers["part_d_plan"] == "none"
+    assert answers["other_coverage"] is None and answers["extra_help"] is None
+    journey = dict(MEDICARE_JOURNEY)
+    for page_id in ("household", "therapy", "pump", "health", "denial", "denial_details"):
+        client.post(f"/questions/{page_id}", data=journey[page_id])
+    plan = client.get("/plan").data.decode()
+    assert "With QMB, no Medicare supplier may bill you" in plan
+
+
+def test_medicare_page_refuses_a_forged_option_and_keeps_the_other_answers(client):
+    walk(client, until(MEDICARE_JOURNEY, "medicare_help"))
+    page = client.post("/questions/medicare_help", data={
+        "medicare_savings_program": "qmb9", "part_d_plan": "standalone"}).data.decode()
+    assert "Select the program, or leave it blank" in page
+    kept = re.search(r'<input[^>]*value="standalone"[^>]*>', page).group(0)
+    assert "checked" in kept
+
+
+def test_employer_user_skips_the_medicare_page_and_adults_under_65_see_the_disability_question(
+        app, client):
+    walk(client, until(MEDICARE_JOURNEY, "coverage"))
+    client.post("/questions/about_you", data={"age": "45", "diabetes_type": "type1"})
+    client.post("/questions/coverage", data={"coverage": "employer"})
+    response = client.post("/questions/coverage_details", data={
+        "employer_plan_funding": "self_funded", "also_medicaid": "false"})
+    assert response.location.endswith("/questions/disability")
+    assert "Do they get Social Security disability benefits (SSDI) or SSI?" in client.get(
+        response.location).data.decode()
+    response = client.post("/questions/disability", data={"disability_benefit": "ssdi"})
+    assert response.location.endswith("/questions/household")
+    assert stored_answers(app, client)["disability_benefit"] == "ssdi"
+    assert client.get("/questions/medicare_help").location.endswith("/questions/disability")
+
+
+def test_a_child_is_not_asked_about_disability_benefits(client):
+    visited = walk(client, MEDICAID_CHILD_JOURNEY)
+    assert not any("/disability" in url or "medicare_help" in url for url in visited)
