@@ -170,6 +170,19 @@ def pdf(letter_id: str):
     return _pdf_response(body, letter_service.pdf_filename(letter_id, current.plan.as_of))
 
 
+@bp.get("/<letter_id>.docx")
+@db.reads_only
+def docx(letter_id: str):
+    """The same letter as an editable Word document (for the prescriber's letterhead)."""
+    from navigator.services.docx_letters import docx_filename, letter_docx
+
+    current = _require_case()
+    _require_letter(current, letter_id)
+    body = letter_docx(letter_id, current.answers, current.case.details or {}, current.plan,
+                       rulebook.current(), _calls(current))
+    return _download(body, docx_filename(letter_id, current.plan.as_of), DOCX_MIMETYPE)
+
+
 @bp.post("/packet")
 def packet():
     current = _require_case()
@@ -189,9 +202,16 @@ def _calls(current: CurrentCase) -> list[call_log.CallFacts]:
     return call_log.facts_for_letters(db.get_session(), current.case.public_id)
 
 
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def _pdf_response(body: bytes, filename: str) -> Response:
-    response = Response(body, mimetype="application/pdf")
+    return _download(body, filename, "application/pdf")
+
+
+def _download(body: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
-    current_app.logger.debug("letter PDF %s: %d bytes", filename, len(body))
+    current_app.logger.debug("letter download %s: %d bytes", filename, len(body))
     return response

@@ -1,0 +1,155 @@
+"""Letters as editable Word documents, from the same HTML the PDF is made from. No Flask.
+
+A prescriber's office edits and signs on its own letterhead, so each letter the plan calls for
+is also a .docx: the letter's <article> (already escaped, blanks marked) is walked once and
+written with python-docx as real Word structure: headings, paragraphs, bulleted and numbered
+lists, and the reference table as a Word table. Blanks to fill in stay highlighted.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from html.parser import HTMLParser
+
+from docx import Document
+from docx.enum.text import WD_COLOR_INDEX
+from docx.shared import Pt
+
+from navigator.engine import Plan, RuleBook
+from navigator.services.letters import AUTHOR, document_title, render_letter
+
+_SPACE = re.compile(r"\s+")
+_BLOCKS = {"p", "address", "h1", "h2", "h3", "li"}
+_SKIPPED_CLASSES = {"visually-hidden"}
+
+
+def letter_docx(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook,
+                calls: Iterable = ()) -> bytes:
+    """The letter as render_letter makes it (with the call log entries it quotes), as .docx."""
+    article = render_letter(letter_id, answers, details, plan, book, calls)
+    document = Document()
+    document.styles["Normal"].font.name = "Calibri"
+    document.styles["Normal"].font.size = Pt(11)
+    properties = document.core_properties
+    properties.title = document_title([letter_id], details, book)
+    properties.author = AUTHOR
+    properties.language = "en-US"
+    _ArticleWriter(document).feed(str(article))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def docx_filename(letter_id: str, on) -> str:
+    return f"letter-{letter_id.replace('_', '-')}-{on.isoformat()}.docx"
+
+
+class _ArticleWriter(HTMLParser):
+    """Writes the letter's HTML into a python-docx Document as it is parsed."""
+
+    def __init__(self, document) -> None:
+        super().__init__(convert_charrefs=True)
+        self.document = document
+        self.paragraph = None           # the paragraph being filled, or None between blocks
+        self.lists: list[str] = []      # "ul" / "ol" for each open list
+        self.inline: list[str] = []     # open inline tags: strong, em, mark
+        self.skip_depth = 0             # inside visually hidden text (for screen readers only)
+        self.table = None
+        self.row = None
+        self.cell_is_header = False
+        self.pending_space = False
+        self.quote_depth = 0            # inside a <blockquote>: its paragraphs are quotes
+
+    # --- structure -------------------------------------------------------------------------
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if self.skip_depth or classes & _SKIPPED_CLASSES:
+            self.skip_depth += 1
+            return
+        if tag in ("ul", "ol"):
+            self.lists.append(tag)
+        elif tag == "table":
+            self.table = self.document.add_table(rows=0, cols=2)
+            self.table.style = "Table Grid"
+        elif tag == "tr" and self.table is not None:
+            self.row = self.table.add_row()
+            self.row_cells = iter(self.row.cells)
+        elif tag in ("th", "td") and self.row is not None:
+            cell = next(self.row_cells)
+            self.paragraph = cell.paragraphs[0]
+            self.cell_is_header = tag == "th"
+            self.pending_space = False
+        elif tag == "caption":
+            self.skip_depth += 1          # the table's caption is for screen readers
+        elif tag == "blockquote":
+            self.quote_depth += 1
+            self.paragraph = None
+        elif tag in _BLOCKS:
+            self._start_block(tag)
+        elif tag == "br" and self.paragraph is not None:
+            self.paragraph.add_run().add_break()
+            self.pending_space = False
+        elif tag in ("strong", "b", "em", "i", "mark"):
+            self.inline.append("mark" if tag == "mark" else tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag != "br":
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if self.skip_depth:
+            self.skip_depth -= 1
+            return
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+        elif tag == "table":
+            self.table = self.row = None
+        elif tag in ("th", "td"):
+            self.paragraph = None
+        elif tag == "blockquote":
+            self.quote_depth = max(0, self.quote_depth - 1)
+            self.paragraph = None
+        elif tag in _BLOCKS:
+            self.paragraph = None
+        elif tag in ("strong", "b", "em", "i", "mark"):
+            wanted = "mark" if tag == "mark" else tag
+            if wanted in self.inline:
+                self.inline.remove(wanted)
+
+    def _start_block(self, tag: str) -> None:
+        if tag in ("h1", "h2", "h3"):
+            self.paragraph = self.document.add_heading(level=int(tag[1]))
+        elif tag == "li":
+            kind = self.lists[-1] if self.lists else "ul"
+            self.paragraph = self.document.add_paragraph(
+                style="List Number" if kind == "ol" else "List Bullet")
+        else:
+            self.paragraph = self._new_paragraph()
+        self.pending_space = False
+
+    def _new_paragraph(self):
+        return self.document.add_paragraph(style="Quote" if self.quote_depth else None)
+
+    # --- text ------------------------------------------------------------------------------
+    def handle_data(self, data):
+        if self.skip_depth:
+            return
+        text = _SPACE.sub(" ", data)
+        if not text.strip():
+            self.pending_space = self.paragraph is not None and bool(text)
+            return
+        if self.paragraph is None:          # loose text between blocks: its own paragraph
+            self.paragraph = self._new_paragraph()
+        leading = text[0] == " " or self.pending_space
+        text = text.strip()
+        if leading and self.paragraph.text and not self.paragraph.text.endswith((" ", "\n")):
+            text = " " + text
+        self.pending_space = data[-1:].isspace()
+        run = self.paragraph.add_run(text)
+        run.bold = "strong" in self.inline or "b" in self.inline or self.cell_is_header and \
+            self.table is not None
+        run.italic = "em" in self.inline or "i" in self.inline
+        if "mark" in self.inline:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
