@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
-from docx.shared import Pt
+from docx.shared import Inches, Pt
 
 from navigator.engine import Plan, RuleBook
 from navigator.services.letters import AUTHOR, document_title, render_letter
@@ -70,13 +70,16 @@ class _ArticleWriter(HTMLParser):
         if tag in ("ul", "ol"):
             self.lists.append(tag)
         elif tag == "table":
-            self.table = self.document.add_table(rows=0, cols=2)
+            self.table = self.document.add_table(rows=0, cols=1)
             self.table.style = "Table Grid"
         elif tag == "tr" and self.table is not None:
             self.row = self.table.add_row()
-            self.row_cells = iter(self.row.cells)
+            self.cell_index = 0
         elif tag in ("th", "td") and self.row is not None:
-            cell = next(self.row_cells)
+            if self.cell_index >= len(self.table.columns):     # a row wider than the table
+                self.table.add_column(Inches(1.5))
+            cell = self.row.cells[self.cell_index]
+            self.cell_index += 1
             self.paragraph = cell.paragraphs[0]
             self.cell_is_header = tag == "th"
             self.pending_space = False
@@ -104,7 +107,8 @@ class _ArticleWriter(HTMLParser):
             return
         if tag in ("ul", "ol") and self.lists:
             self.lists.pop()
-        elif tag == "table":
+        elif tag == "table" and self.table is not None:
+            self._fit_table_to_page()
             self.table = self.row = None
         elif tag in ("th", "td"):
             self.paragraph = None
@@ -128,6 +132,20 @@ class _ArticleWriter(HTMLParser):
         else:
             self.paragraph = self._new_paragraph()
         self.pending_space = False
+
+    def _fit_table_to_page(self) -> None:
+        """Labels (first column) take two fifths of the text width, the rest share the others."""
+        section = self.document.sections[-1]
+        width = section.page_width - section.left_margin - section.right_margin
+        count = len(self.table.columns)
+        widths = [width] if count == 1 else \
+            [int(width * 0.4)] + [int(width * 0.6 / (count - 1))] * (count - 1)
+        self.table.autofit = False
+        for column, column_width in zip(self.table.columns, widths, strict=True):
+            column.width = column_width          # the grid, which LibreOffice follows
+        for row in self.table.rows:
+            for cell, cell_width in zip(row.cells, widths, strict=True):
+                cell.width = cell_width
 
     def _new_paragraph(self):
         return self.document.add_paragraph(style="Quote" if self.quote_depth else None)
