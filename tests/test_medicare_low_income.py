@@ -12,7 +12,7 @@ from navigator.engine import AnswersInvalid, evaluate
 from tests.answers import answers
 
 LATE_2026 = date(2026, 11, 30)
-OWES_COINSURANCE = re.compile(r"\byou (pay|owe)\b[^.]*\b20%", re.IGNORECASE)
+OWES_COINSURANCE = re.compile(r"\byou (pay|owe)\b[^.]*\b20%|\byour 20%", re.IGNORECASE)
 
 
 def medicare(**overrides):
@@ -81,6 +81,14 @@ def test_a_texas_dual_sees_star_plus_and_that_medicaid_does_not_pay_part_d_copay
     assert "STAR+PLUS" in step.detail
     assert "Medicaid does not pay Part D drugs or Part D copays" in step.detail
     assert step.confirm   # the plan name is marked unverified in TX.yaml
+
+
+@pytest.mark.parametrize("state, name", [("PA", "Community HealthChoices"), ("CA", "Medi-Medi Plans"),
+                                         ("MN", "Minnesota Senior Health Options")])
+def test_duals_see_their_states_plan_by_its_real_name(book, state, name):
+    plan = evaluate(medicare(state=state, also_medicaid=True, pump_wanted="tslim_x2"), LATE_2026, book)
+    step = next(s for s in plan.steps if s.id == "dual_medicare_pays_first")
+    assert f"Your state's plan for people with both Medicare and Medicaid: {name}" in step.detail
 
 
 def test_a_dual_in_a_state_without_a_known_plan_is_told_to_ask(book):
