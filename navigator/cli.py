@@ -108,7 +108,7 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> N
     errors: list[str] = []
     plans = []
     for index, item in enumerate(items):
-        answers, problems = validate_answers(item, as_of)
+        answers, problems = validate_answers(item, as_of, book)
         prefix = f"[{index}] " if batch else ""
         for problem in problems:
             errors.append(f"error: {prefix}{problem.field}: {problem.message}")
@@ -183,7 +183,7 @@ def letter_command(letter_id, list_letters, answers_file, details_file, out_path
         sys.exit(2)
     raw_answers = _read_json(answers_file, "answers")
     raw_details = _read_json(details_file, "details") if details_file else {}
-    answers, problems = validate_answers(raw_answers, as_of)
+    answers, problems = validate_answers(raw_answers, as_of, book)
     details, detail_problems = letter_service.validate_details(raw_details, as_of)
     problems = list(problems) + list(detail_problems)
     if problems:

@@ -11,7 +11,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from navigator.engine.loader import RuleBook
 
 STATES = (
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
@@ -25,8 +28,8 @@ MEDICARE = ("medicare_original", "medicare_advantage")
 PRIVATE = ("employer", "marketplace", "individual")
 # Programs paid for by federal money: manufacturer copay help is barred for all of them.
 FEDERAL_COVERAGES = MEDICARE + ("medicaid", "chip", "tricare", "va", "ihs")
-PUMPS = ("omnipod_5", "omnipod_dash", "tslim_x2", "mobi", "minimed_780g", "ilet", "twiist",
-         "undecided")
+# The pumps themselves come from rules/pumps.yaml; this is the answer for "not chosen yet".
+UNDECIDED = "undecided"
 YES_NO_UNKNOWN = ("yes", "no", "unknown")
 MEDICARE_AGE = 65   # under it, Medicare comes through disability (SSDI), ALS or kidney failure
 # Coverage a Medicare user may have besides Medicare (Medicaid is asked apart: also_medicaid).
@@ -58,11 +61,16 @@ class FieldSpec:
     applies: Callable[[dict], bool] = field(default=lambda a: True)
     label: str = ""
     earliest_year: int = 1990      # dates: the first year allowed
+    pump_choice: bool = False      # the pump ids of the rules' catalogue are allowed as well
 
-    def describe(self) -> str:
+    def choices(self, pump_ids: tuple[str, ...] = ()) -> tuple:
+        """The enum values allowed, given the pump ids of the rules in use."""
+        return (*pump_ids, *self.allowed) if self.pump_choice else self.allowed
+
+    def describe(self, pump_ids: tuple[str, ...] = ()) -> str:
         """What is allowed, in words, for error messages."""
         if self.kind == "enum":
-            return "one of: " + ", ".join(self.allowed)
+            return "one of: " + ", ".join(self.choices(pump_ids))
         if self.kind == "bool":
             return "true or false"
         if self.kind == "date":
@@ -126,7 +134,8 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
     FieldSpec("current_pump_years", "number", minimum=0, maximum=30,
               required=lambda a: a.get("current_therapy") == "pump",
               applies=lambda a: a.get("current_therapy") == "pump", label="Years on current pump"),
-    FieldSpec("pump_wanted", "enum", PUMPS, required=_always, label="Pump wanted"),
+    FieldSpec("pump_wanted", "enum", (UNDECIDED,), required=_always, label="Pump wanted",
+              pump_choice=True),
     FieldSpec("uses_cgm", "bool", required=_always, label="Uses a CGM"),
     FieldSpec("denial", "enum", ("none", "prior_authorization", "claim", "appeal"),
               required=_always, label="Denial"),
@@ -196,14 +205,16 @@ class AnswersInvalid(ValueError):
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
 
 
-def _parse(spec: FieldSpec, value: Any, as_of: date) -> tuple[Any, str | None]:
+def _parse(spec: FieldSpec, value: Any, as_of: date,
+           pump_ids: tuple[str, ...]) -> tuple[Any, str | None]:
     """(normalised value, None) or (None, message)."""
     if value is None:
-        return (None, None) if spec.nullable else (None, f"is required: give {spec.describe()}")
+        return (None, None) if spec.nullable else (
+            None, f"is required: give {spec.describe(pump_ids)}")
     if spec.kind == "enum":
-        if isinstance(value, str) and value in spec.allowed:
+        if isinstance(value, str) and value in spec.choices(pump_ids):
             return value, None
-        return None, f"must be {spec.describe()}"
+        return None, f"must be {spec.describe(pump_ids)}"
     if spec.kind == "bool":
         if isinstance(value, bool):
             return value, None
@@ -240,8 +251,16 @@ def _parse(spec: FieldSpec, value: Any, as_of: date) -> tuple[Any, str | None]:
     return value, None
 
 
-def validate_answers(raw: Any, as_of: date) -> tuple[dict[str, Any] | None, list[FieldError]]:
-    """Check raw answers against the contract: (answers, []) or (None, errors)."""
+def validate_answers(raw: Any, as_of: date, book: RuleBook | None = None
+                     ) -> tuple[dict[str, Any] | None, list[FieldError]]:
+    """Check raw answers against the contract: (answers, []) or (None, errors).
+
+    The pump answer is checked against the pump catalogue of `book` (the project's own rules when
+    no book is given)."""
+    if book is None:
+        from navigator.engine.loader import default_rulebook
+        book = default_rulebook()
+    pump_ids = tuple(book.pumps)
     if not isinstance(raw, dict):
         return None, [FieldError("answers", "must be a JSON object of answer fields")]
     errors: list[FieldError] = []
@@ -252,7 +271,7 @@ def validate_answers(raw: Any, as_of: date) -> tuple[dict[str, Any] | None, list
     # Unconditional fields first: the conditional ones depend on them.
     for spec in FIELDS.values():
         if spec.name in raw:
-            value, message = _parse(spec, raw[spec.name], as_of)
+            value, message = _parse(spec, raw[spec.name], as_of, pump_ids)
             if message:
                 errors.append(FieldError(spec.name, message))
             else:
@@ -264,7 +283,7 @@ def validate_answers(raw: Any, as_of: date) -> tuple[dict[str, Any] | None, list
         if spec.name in parsed:
             answers[spec.name] = parsed[spec.name]
         elif spec.name not in raw and spec.required is not None and spec.required(parsed):
-            errors.append(FieldError(spec.name, f"is required: give {spec.describe()}"))
+            errors.append(FieldError(spec.name, f"is required: give {spec.describe(pump_ids)}"))
     errors.extend(_cross_checks(answers, as_of))
     if errors:
         return None, errors

@@ -24,7 +24,7 @@ def check_case(book: RuleBook, file: str, case: RuleCase) -> CaseResult:
     result = CaseResult(file, case.name)
     fail = result.failures.append
     expect = case.expect
-    answers, errors = validate_answers(case.answers, case.as_of)
+    answers, errors = validate_answers(case.answers, case.as_of, book)
     if expect.errors:
         got = sorted({e.field for e in errors})
         if got != sorted(expect.errors):

@@ -38,7 +38,7 @@ def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None)
     `book` defaults to the rules shipped in the project's rules/ folder.
     """
     book = book or default_rulebook()
-    clean, errors = validate_answers(answers, as_of)
+    clean, errors = validate_answers(answers, as_of, book)
     if errors:
         raise AnswersInvalid(errors)
     return _evaluate(clean, as_of, book)
@@ -238,7 +238,7 @@ class _Context:
 
     def program(self, program_id: str) -> Program:
         spec = self.book.programs[program_id]
-        eligible, reason = assess(spec, self.facts)
+        eligible, reason = assess(spec, self.facts, self.book.pump_names)
         # Plans share Program objects (frozen); most people fall in a few eligibility outcomes.
         key = (program_id, eligible, reason)
         cached = self.book.program_outputs.get(key)

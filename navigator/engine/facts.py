@@ -39,13 +39,20 @@ DERIVED_TYPES: dict[str, FactType] = {
 MSP_LEVELS = ("qmb", "slmb", "qi")
 SSI_ANSWERS = ("ssi", "ssdi_and_ssi")
 
-FACT_TYPES: dict[str, FactType] = {
-    **{name: FactType(spec.kind, spec.allowed) for name, spec in FIELDS.items()},
-    **DERIVED_TYPES,
-}
-# A date answer is kept as ISO text in the answers, but compared as a date.
-FACT_TYPES["denial_date"] = FactType("date")
-FACT_TYPES["birth_date"] = FactType("date")
+
+
+def fact_types(pump_ids: tuple[str, ...] = ()) -> dict[str, FactType]:
+    """The type of every field a condition may name; the pump answer allows the catalogue's ids."""
+    types = {name: FactType(spec.kind, spec.choices(pump_ids)) for name, spec in FIELDS.items()}
+    types.update(DERIVED_TYPES)
+    # A date answer is kept as ISO text in the answers, but compared as a date.
+    types["denial_date"] = FactType("date")
+    types["birth_date"] = FactType("date")
+    return types
+
+
+# The names (and all types but the pump answer's values), for checks that need no catalogue.
+FACT_TYPES: dict[str, FactType] = fact_types()
 
 CHILD_AGE_LIMIT = 19  # Medicaid/CHIP children's income limits apply under 19
 

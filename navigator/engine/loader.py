@@ -20,12 +20,12 @@ from navigator import yamlfile
 from navigator.engine import schema
 from navigator.engine.answers import COVERAGES, FIELDS, STATES
 from navigator.engine.conditions import ConditionError, Predicate, compile_condition
-from navigator.engine.facts import FACT_TYPES
+from navigator.engine.facts import FACT_TYPES, fact_types
 from navigator.engine.text import Placeholder, Text, parse_text
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
 LIST_KEYS = ("rules", "programs", "pumps", "letters", "cases")
-MAPPING_KEYS = ("sources", "parameters")
+MAPPING_KEYS = ("sources", "parameters", "billing_codes")
 # The parameters behind the derived facts extra_help_status and msp_screen.
 LOW_INCOME_PARAMETERS = ("lis.income_limit_pct_fpl", "msp.income_disregard_usd_month",
                          "msp.qmb_income_pct_fpl", "msp.slmb_income_pct_fpl", "msp.qi_income_pct_fpl")
@@ -134,6 +134,8 @@ class RuleBook:
     program_outputs: dict[tuple, Any] = field(default_factory=dict)
     state_dicts: dict[str, dict] = field(default_factory=dict)
     pump_dicts: dict[str, dict] = field(default_factory=dict)
+    billing_codes: dict[str, schema.BillingCodeSpec] = field(default_factory=dict)
+    pump_estimate: schema.EstimateSpec | None = None
     _parameter_dates: dict[str, list[date]] = field(default_factory=dict)
 
     def parameter(self, name: str, on: date) -> Any:
@@ -149,6 +151,11 @@ class RuleBook:
             else:
                 break
         return spec.values[chosen]
+
+    @functools.cached_property
+    def pump_names(self) -> dict[str, str]:
+        """Pump id -> name, in catalogue order."""
+        return {pump_id: pump.name for pump_id, pump in self.pumps.items()}
 
     def rules_for(self, coverage: str) -> tuple[CompiledRule, ...]:
         """The rules that can fire for this coverage, in file order (see coverage_values)."""
@@ -252,11 +259,16 @@ def load_rulebook(root: str | Path) -> RuleBook:
             if code not in STATES:
                 problems.append(Problem("rules/programs", f"program {program.id}",
                                         "eligibility.states", f"{code!r} is not a state or DC"))
-    pumps = _load_list(root, "pumps.yaml", schema.PumpsFile, "pumps", checker, problems)
+    pumps, billing_codes, pump_estimate = _load_pumps(root, checker, problems)
+    for program in programs.values():
+        for pump_id in program.eligibility.pumps or ():
+            if pump_id not in pumps:
+                problems.append(Problem("rules/programs", f"program {program.id}",
+                                        "eligibility.pumps", f"unknown pump {pump_id!r}; known: "
+                                        + ", ".join(pumps)))
     letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", None, problems)
-    for pump in pumps.values():
-        _check_unverified(root, "rules/pumps.yaml", f"pump {pump.id}", pump, pump.unverified, problems)
     checker.states, checker.pumps = states, pumps
+    checker.fact_types = fact_types(tuple(pumps))
 
     rules: list[CompiledRule] = []
     rule_whens: dict[str, Any] = {}
@@ -296,6 +308,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         root=root, version=rules_version(root), reviewed=reviewed, sources=sources,
         sources_out=sources_out, by_coverage=_bucket_by_coverage(rules, rule_whens),
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
+        billing_codes=billing_codes, pump_estimate=pump_estimate,
         rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
@@ -381,6 +394,61 @@ def _load_mapping(root: Path, pattern: str, model: type[BaseModel], key: str,
     return items
 
 
+def _load_pumps(root: Path, checker: _Checker, problems: list[Problem]) -> tuple[dict, dict, Any]:
+    """The pump catalogue, its billing codes and the estimate settings, with every cross-check."""
+    path = root / "pumps.yaml"
+    rel = _rel(path, root)
+    if not path.is_file():
+        problems.append(Problem(rel, None, None, "missing: the pump catalogue is required"))
+        return {}, {}, None
+    parsed = _validate(schema.PumpsFile, _read_yaml(path, root, problems), rel, problems)
+    if parsed is None:
+        return {}, {}, None
+    for code, spec in parsed.billing_codes.items():
+        checker.sources(rel, f"billing_code {code}", spec.sources)
+    checker.sources(rel, "estimate", parsed.estimate.sources)
+    pumps: dict[str, schema.PumpSpec] = {}
+    for pump in parsed.pumps:
+        item = f"pump {pump.id}"
+        if pump.id in pumps or pump.id == "undecided":
+            problems.append(Problem(rel, item, "id", "defined twice" if pump.id in pumps
+                                    else "'undecided' is the answer for no pump yet"))
+        pumps[pump.id] = pump
+        _check_pump(rel, item, pump, parsed.billing_codes, checker, problems)
+    return pumps, parsed.billing_codes, parsed.estimate
+
+
+def _check_pump(rel: str, item: str, pump: schema.PumpSpec, codes: dict, checker: _Checker,
+                problems: list[Problem]) -> None:
+    """Every known fact has a source; a fact not marked unverified cites a verified source."""
+    for name, ids in pump.fact_sources.items():
+        if name not in schema.PUMP_FACT_FIELDS:
+            problems.append(Problem(rel, item, f"sources.{name}", "names no fact field of a pump"))
+        elif not ids:
+            problems.append(Problem(rel, item, f"sources.{name}", "list at least one source id"))
+        checker.sources(rel, item, ids, f"sources.{name}")
+    for name in pump.unverified:
+        if name not in schema.PUMP_FACT_FIELDS:
+            problems.append(Problem(rel, item, f"unverified: {name}", "names no fact field of a pump"))
+    for name in schema.PUMP_FACT_FIELDS:
+        if not pump.is_known(name):
+            continue
+        ids = pump.fact_sources.get(name)
+        if not ids:
+            problems.append(Problem(rel, item, name, "has a value but no source: add it under "
+                                    "sources, or set it to null when it is not known"))
+        elif name not in pump.unverified and not any(
+                checker.known_sources[sid].verified for sid in ids if sid in checker.known_sources):
+            problems.append(Problem(rel, item, name, "cites only unverified sources: list it "
+                                    "under unverified, or cite a verified source"))
+    for code in pump.codes:
+        if code not in codes:
+            problems.append(Problem(rel, item, "codes", f"unknown billing code {code!r}; add it "
+                                    "under billing_codes"))
+    for index, price in enumerate(pump.prices):
+        checker.sources(rel, item, price.sources, f"prices[{index}].sources")
+
+
 def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict:
     states: dict[str, schema.StateSpec] = {}
     files = _files(root, "states/*.yaml")
@@ -460,6 +528,7 @@ class _Checker:
         self.states: dict[str, schema.StateSpec] = {}
         self.pumps: dict[str, schema.PumpSpec] = {}
         self.fields_used: set[str] = set()
+        self.fact_types = FACT_TYPES
 
     def sources(self, rel: str, item: str, ids: list[str], where: str = "sources") -> None:
         for source_id in ids:
@@ -473,7 +542,7 @@ class _Checker:
         applies: Predicate = lambda facts: True
         if spec.when is not None:
             try:
-                applies = compile_condition(spec.when, FACT_TYPES)
+                applies = compile_condition(spec.when, self.fact_types)
                 self._collect_fields(spec.when)
             except ConditionError as exc:
                 self.problems.append(Problem(rel, item, exc.path, str(exc).split(": ", 1)[1]))

@@ -1,9 +1,10 @@
 """Whether a person is likely eligible for an assistance program, and why, from its data."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from navigator.engine.answers import FEDERAL_COVERAGES
+from navigator.engine.answers import FEDERAL_COVERAGES, UNDECIDED
 from navigator.engine.schema import ProgramSpec
 
 COVERAGE_LABELS = {
@@ -19,14 +20,12 @@ COVERAGE_LABELS = {
     "ihs": "Indian Health Service coverage",
     "uninsured": "no insurance",
 }
-PUMP_NAMES = {
-    "omnipod_5": "Omnipod 5", "omnipod_dash": "Omnipod DASH", "tslim_x2": "t:slim X2",
-    "mobi": "Tandem Mobi", "minimed_780g": "MiniMed 780G", "ilet": "iLet", "twiist": "twiist",
-}
 
 
-def assess(program: ProgramSpec, facts: dict[str, Any]) -> tuple[bool | str, str]:
-    """(eligible, reason): eligible is True, False or "maybe"."""
+def assess(program: ProgramSpec, facts: dict[str, Any],
+           pump_names: Mapping[str, str]) -> tuple[bool | str, str]:
+    """(eligible, reason): eligible is True, False or "maybe". `pump_names`: id -> name, from
+    the pump catalogue."""
     coverage = facts["coverage"]
     rules = program.eligibility
     if program.kind == "copay_card" and facts["federal_program"]:
@@ -35,8 +34,8 @@ def assess(program: ProgramSpec, facts: dict[str, Any]) -> tuple[bool | str, str
                        "Anti-Kickback Statute bars manufacturer copay help when a federal health "
                        "program pays any part of the cost.")
     pump = facts["pump_wanted"]
-    if rules.pumps and pump != "undecided" and pump not in rules.pumps:
-        names = ", ".join(PUMP_NAMES[p] for p in rules.pumps)
+    if rules.pumps and pump != UNDECIDED and pump not in rules.pumps:
+        names = ", ".join(pump_names[p] for p in rules.pumps)
         return False, f"This program is only for {names}."
     if coverage in rules.coverage_excluded:
         return False, f"The program is not open to people with {COVERAGE_LABELS[coverage]}."

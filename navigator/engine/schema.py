@@ -5,6 +5,7 @@ Conditions, deadlines and placeholders are checked by the loader, which knows th
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ ProgramKind = Literal["free_device", "discount", "payment_plan", "copay_card", "
                       "charity", "public_program"]
 Coverage = Literal["employer", "marketplace", "individual", "medicare_original",
                    "medicare_advantage", "medicaid", "chip", "tricare", "va", "ihs", "uninsured"]
-PumpId = Literal["omnipod_5", "omnipod_dash", "tslim_x2", "mobi", "minimed_780g", "ilet", "twiist"]
+Channel = Literal["dme", "pharmacy"]
 
 
 class Strict(BaseModel):
@@ -167,8 +168,8 @@ class Eligibility(Strict):
     coverage_allowed: list[Coverage] | None = None
     coverage_excluded: list[Coverage] = []
     income_limit_pct_fpl: Number | None = None
-    pumps: list[PumpId] | None = None
-    channel: Literal["dme", "pharmacy"] | None = None
+    pumps: list[str] | None = None       # pump ids from pumps.yaml (checked by the loader)
+    channel: Channel | None = None
     residency: str | None = None
     states: list[str] | None = None      # USPS codes; omit = any state
     age_min: StrictInt | None = None
@@ -201,30 +202,97 @@ class ProgramsFile(Strict):
     programs: list[ProgramSpec]
 
 
+class PriceSpec(Strict):
+    """A published price: used by the first-year estimate, always shown with its source."""
+    item: Literal["pump", "supplies_year", "fill_30_day", "cgm_year"]
+    usd: Number = Field(ge=0)
+    sources: list[str] = Field(min_length=1)
+    verified: StrictBool
+    note: str | None = None
+
+
 class PumpSpec(Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: PumpId
+    """One pump. Unknown facts are None (or an empty list); `sources` maps each known fact to the
+    source ids it comes from, and `unverified` names the facts not confirmed in a primary source."""
+    id: str = Identifier
     name: str
     maker: str
     status: str | None = None
     tubed: StrictBool | None          # null: the maker does not say
-    channel: Literal["dme", "pharmacy"] | None   # null: no usual channel found
+    channel: Channel | None           # the usual channel on private plans; null: none found
+    other_channels: list[Channel] = []
+    channel_by_coverage: dict[Coverage, Channel] = {}
     medicare_route: Literal["part_b_dme", "part_d", "unknown"]
     reservoir_units: StrictInt | None = None
     water: str | None = None
     phone_control: StrictBool | None = None
+    separate_controller: StrictBool | None = None
+    controls: str | None = None
     compatible_cgms: list[str] = []
+    algorithm: str | None = None
     aid_targets: str | None = None
+    activity_modes: str | None = None
     min_age_years: Number | None = None
+    type2_min_age_years: Number | None = None
     diabetes_types: list[Literal["type1", "type2", "other"]] = []
+    alarms: str | None = None
+    warranty_years: Number | None = None
+    insulins: list[str] = []
     codes: list[str] = []
-    sources: list[str] = Field(min_length=1)
+    prices: list[PriceSpec] = []
+    # Written `sources:` in the file: fact field -> the source ids it comes from.
+    fact_sources: dict[str, list[str]] = Field(alias="sources", min_length=1)
     unverified: list[str] = []
     notes: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def sources(self) -> list[str]:
+        """Every source the entry cites, once, in the order first cited (as other entries have)."""
+        return list(dict.fromkeys(sid for ids in self.fact_sources.values() for sid in ids))
+
+    def is_verified(self, field: str) -> bool:
+        return self.is_known(field) and field not in self.unverified
+
+    def is_known(self, field: str) -> bool:
+        value = getattr(self, field)
+        return value not in (None, [], {}, "unknown")
+
+
+# The facts of a pump entry (each needs a source when known); the rest names or files the entry.
+PUMP_FACT_FIELDS = tuple(name for name in PumpSpec.model_fields
+                         if name not in ("id", "name", "maker", "status", "prices", "fact_sources",
+                                         "unverified", "notes"))
+
+
+class BillingCodeSpec(Strict):
+    description: str
+    routes: list[Literal["dme", "pharmacy", "part_b_dme", "part_d"]] = Field(min_length=1)
+    coverages: list[Coverage] | None = None      # omit = any coverage
+    in_letters: StrictBool = True
+    sources: list[str] = Field(min_length=1)
+
+
+class EstimateSpec(Strict):
+    pharmacy_fills_per_year: StrictInt = Field(ge=1, le=52)
+    sources: list[str] = Field(min_length=1)
+    verified: StrictBool
+    note: str | None = None
 
 
 class PumpsFile(Strict):
     pumps: list[PumpSpec]
+    billing_codes: dict[str, BillingCodeSpec] = {}
+    estimate: EstimateSpec
+
+    @field_validator("billing_codes")
+    @classmethod
+    def _codes(cls, value: dict[str, BillingCodeSpec]) -> dict[str, BillingCodeSpec]:
+        for key in value:
+            if not re.fullmatch(r"[A-Z][0-9]{4}", key):
+                raise ValueError(f"billing code {key!r} must be a HCPCS code such as E0784")
+        return value
 
 
 class LetterSpec(Strict):

@@ -6,6 +6,7 @@ each question names one answer field, its options must be values that field allo
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +19,6 @@ from navigator.engine.answers import FIELDS
 from navigator.engine.conditions import ConditionError, FactType, Predicate, compile_condition
 from navigator.textformat import us_date, usd
 
-ANSWER_TYPES = {name: FactType(spec.kind, spec.allowed) for name, spec in FIELDS.items()}
 WIDGETS_FOR_KIND = {
     "enum": ("radios", "select"),
     "bool": ("radios",),
@@ -52,6 +52,8 @@ class QuestionSpec(_Spec):
     help: HelpSpec | None = None
     widget: Literal["radios", "select", "number", "money", "date"] | None = None
     options: list[OptionSpec] = []
+    # "pumps": one option per pump of rules/pumps.yaml (its name), before the options listed here.
+    options_from: Literal["pumps"] | None = None
     optional: bool = False
     prefer_not_label: str | None = None
     show_if: Any = None
@@ -176,8 +178,14 @@ class Questionnaire:
                 for q in page.visible_questions(answers) if q.field in answers]
 
 
-def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Read and check the questions file; raise QuestionnaireInvalid naming every problem."""
+def load_questionnaire(path: str | Path, pumps: Mapping[str, str] | None = None) -> Questionnaire:
+    """Read and check the questions file; raise QuestionnaireInvalid naming every problem.
+
+    `pumps` (id -> name, from the rules' pump catalogue) fills questions with `options_from: pumps`;
+    by default the project's own catalogue."""
+    if pumps is None:
+        from navigator.engine.loader import default_rulebook
+        pumps = default_rulebook().pump_names
     path = Path(path)
     name = path.name
     try:
@@ -189,7 +197,7 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     except ValidationError as exc:
         raise QuestionnaireInvalid([_pydantic_problem(name, raw, err) for err in exc.errors()]) from exc
     problems: list[str] = []
-    questionnaire = _build(name, data, problems)
+    questionnaire = _build(name, data, dict(pumps), problems)
     if problems:
         raise QuestionnaireInvalid(problems)
     return questionnaire
@@ -212,7 +220,11 @@ def _pydantic_problem(name: str, raw: Any, error: dict) -> str:
     return f"{where}: {field}: {message}"
 
 
-def _build(name: str, data: QuestionsFile, problems: list[str]) -> Questionnaire:
+def _build(name: str, data: QuestionsFile, pumps: dict[str, str],
+           problems: list[str]) -> Questionnaire:
+    pump_ids = tuple(pumps)
+    answer_types = {field: FactType(spec.kind, spec.choices(pump_ids))
+                    for field, spec in FIELDS.items()}
     topics = {t.id: (i, t) for i, t in enumerate(data.topics)}
     seen_pages: set[str] = set()
     asked: set[str] = set()
@@ -230,7 +242,12 @@ def _build(name: str, data: QuestionsFile, problems: list[str]) -> Questionnaire
             problems.append(f"{where}: questions: a page needs at least one question")
         questions = []
         for spec in page_spec.questions:
-            question = _build_question(f"{where}: question {spec.field}", spec, asked, problems)
+            if spec.options_from == "pumps":
+                spec = spec.model_copy(update={"options": [
+                    *(OptionSpec(value=pid, label=label) for pid, label in pumps.items()),
+                    *spec.options]})
+            question = _build_question(f"{where}: question {spec.field}", spec, asked,
+                                       answer_types, problems)
             if question is not None:
                 questions.append(question)
         asked.update(q.field for q in page_spec.questions)
@@ -245,7 +262,7 @@ def _build(name: str, data: QuestionsFile, problems: list[str]) -> Questionnaire
 
 
 def _build_question(where: str, spec: QuestionSpec, asked: set[str],
-                    problems: list[str]) -> Question | None:
+                    answer_types: dict[str, FactType], problems: list[str]) -> Question | None:
     field_spec = FIELDS.get(spec.field)
     if field_spec is None:
         problems.append(f"{where}: field: {spec.field!r} is not an answer field; known: "
@@ -258,14 +275,14 @@ def _build_question(where: str, spec: QuestionSpec, asked: set[str],
     if widget not in WIDGETS_FOR_KIND[kind]:
         problems.append(f"{where}: widget: {widget!r} does not fit a {kind} field; use one of: "
                         + ", ".join(WIDGETS_FOR_KIND[kind]))
-    _check_options(where, spec, kind, field_spec.allowed, problems)
+    _check_options(where, spec, kind, answer_types[spec.field].allowed, problems)
     if spec.prefer_not_label and not field_spec.nullable:
         problems.append(f"{where}: prefer_not_label: {spec.field!r} cannot be left unsaid")
     if spec.optional and field_spec.required is not None:
         problems.append(f"{where}: optional: the engine requires {spec.field!r}")
     shown = None
     if spec.show_if is not None:
-        earlier = {f: t for f, t in ANSWER_TYPES.items() if f in asked}
+        earlier = {f: t for f, t in answer_types.items() if f in asked}
         try:
             shown = compile_condition(spec.show_if, earlier, "show_if")
         except ConditionError as exc:

@@ -340,7 +340,7 @@ def plan_changes(case: Case) -> recheck.PlanDiff | None:
 def current_plan(case: Case, book: RuleBook, today: date) -> tuple[Plan | None, list]:
     """The plan from the engine for the case's answers, or the answer problems."""
     as_of = case.as_of or today
-    answers, errors = validate_answers(case.answers or {}, as_of)
+    answers, errors = validate_answers(case.answers or {}, as_of, book)
     if errors:
         return None, errors
     return evaluate(answers, as_of, book), []

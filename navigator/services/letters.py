@@ -181,29 +181,31 @@ def device_for(answers: dict, book: RuleBook, on: date) -> Device:
     if coverage in MEDICARE:
         route = pump.medicare_route
     else:
-        route = pump.channel
-    codes = tuple(_codes(route, coverage, on))
-    return Device(pump.name, pump.maker, pump.tubed, route, codes, _billing_note(route, coverage))
+        route = pump.channel_by_coverage.get(coverage) or pump.channel or "unknown"
+    codes = tuple(letter_codes(pump.codes, route, coverage, book))
+    return Device(pump.name, pump.maker, pump.tubed, route, codes,
+                  _billing_note(route, pump.name))
 
 
-def _codes(route: str, coverage: str, on: date) -> Iterable[Code]:
-    """HCPCS codes valid for this payer and date (Policy Article A52507 for Medicare)."""
-    if route not in ("part_b_dme", "dme"):
-        return  # pharmacy / Part D: billed by NDC, never with these HCPCS codes
-    yield Code("E0784", "External ambulatory insulin pump")
-    yield Code("A4224", "Weekly supplies for the pump: infusion sets, cannulas, needles, dressings")
-    yield Code("A4225", "Syringe-type reservoir (cartridge) for the pump")
-    if coverage == "medicare_original" and route == "part_b_dme":
-        # Insulin used in a Part B pump is billed to Part B (JK/JL modifiers for 1 or 3 months).
-        yield Code("J1817", "Insulin used in the pump (modifier JK for 1 month, JL for 3 months)")
-    # K0553/K0554 ended on January 1, 2023 and A4230/A4231/A4232 are never billed to the DME MAC
-    # (A4224 includes them), so none of them is ever printed for Medicare.
+def letter_codes(code_ids: Iterable[str], route: str, coverage: str,
+                 book: RuleBook) -> Iterable[Code]:
+    """The pump's HCPCS codes that this payer uses on this route (rules/pumps.yaml billing_codes).
+
+    Pharmacy and Part D claims use the product's NDC, so no code lists those routes."""
+    for code_id in code_ids:
+        spec = book.billing_codes[code_id]
+        if not spec.in_letters or route not in spec.routes:
+            continue
+        if spec.coverages is not None and coverage not in spec.coverages:
+            continue
+        yield Code(code_id, spec.description)
 
 
-def _billing_note(route: str, coverage: str) -> str:
+def _billing_note(route: str, pump_name: str) -> str:
     if route == "part_d":
-        return ("Omnipod is not a Part B pump: it is covered, if at all, under the Part D drug plan "
-                "and billed by the pharmacy with its National Drug Code (NDC), not with HCPCS codes.")
+        return (f"{pump_name} is not a Part B pump: it is covered, if at all, under the Part D drug "
+                "plan and billed by the pharmacy with its National Drug Code (NDC), not with HCPCS "
+                "codes.")
     if route == "pharmacy":
         return ("This pump is billed on the pharmacy benefit with its National Drug Code (NDC); "
                 "the pharmacy supplies the NDC.")

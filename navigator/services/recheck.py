@@ -132,7 +132,7 @@ def evaluate_case(case: Case, book: RuleBook, today: date,
                   finished_step_ids: Iterable[str] = ()) -> Outcome:
     """Compare the case's current plan with its snapshot; say what to store."""
     as_of = case.as_of or today
-    answers, errors = validate_answers(case.answers or {}, as_of)
+    answers, errors = validate_answers(case.answers or {}, as_of, book)
     if errors:
         values = {"plan_snapshot": None, "plan_key": None, "next_deadline": None,
                   "last_plan_version": book.version}

@@ -77,7 +77,7 @@ def plan():
     if body is None:
         return _errors(400, "body", "is not valid JSON")
     as_of = date.today()
-    answers, errors = validate_answers(body, as_of)
+    answers, errors = validate_answers(body, as_of, rulebook.current())
     if errors:
         return jsonify({"errors": [e.as_dict() for e in errors]}), 422
     return jsonify(evaluate(answers, as_of, rulebook.current()).model_dump(mode="json"))

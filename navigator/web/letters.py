@@ -104,7 +104,7 @@ def _current_case() -> CurrentCase | None:
     if case is None:
         return None
     as_of = cases.as_of_for(case)
-    answers, errors = validate_answers(case.answers or {}, as_of)
+    answers, errors = validate_answers(case.answers or {}, as_of, rulebook.current())
     if errors:
         return None
     return CurrentCase(case, answers, evaluate(answers, as_of, rulebook.current()))

@@ -54,7 +54,7 @@ def _current_plan(as_of: date | None = None) -> Plan | Response:
     if case is None:
         return redirect(url_for("questionnaire.start"))
     as_of = as_of or date.today()
-    answers, errors = validate_answers(case.answers, as_of)
+    answers, errors = validate_answers(case.answers, as_of, rulebook.current())
     if errors:
         return redirect(resume_target(case.answers))
     return evaluate(answers, as_of, rulebook.current())

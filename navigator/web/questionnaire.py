@@ -40,7 +40,8 @@ MAX_PENDING_PAGES = 20         # the session cookie must stay small
 def _load_questions(state) -> None:
     # Loaded with the app: a broken questions file stops the start with the problems named.
     path = Path(state.app.config["RULES_DIR"]) / "questions.yaml"
-    state.app.extensions["questionnaire"] = load_questionnaire(path)
+    pumps = state.app.extensions["rulebook"].pump_names
+    state.app.extensions["questionnaire"] = load_questionnaire(path, pumps)
 
 
 @bp.app_template_global("data_text")
@@ -219,7 +220,7 @@ def export():
     if case is None:
         return redirect(url_for("questionnaire.start"))
     as_of = cases.as_of_for(case)
-    answers, errors = validate_answers(case.answers, as_of)
+    answers, errors = validate_answers(case.answers, as_of, rulebook.current())
     plan = None if errors else evaluate(answers, as_of, rulebook.current()).model_dump(mode="json")
     held = cases.export(case, plan)
     # The follow-through records too: the call log, reminder sign-ups and the dates given.
