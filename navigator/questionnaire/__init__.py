@@ -44,12 +44,19 @@ class HelpSpec(_Spec):
     text: str
 
 
+class LinkSpec(_Spec):
+    """A link shown under the question, to a page that helps answer it (and leads back)."""
+    text: str
+    to: Literal["pumps"]
+
+
 class QuestionSpec(_Spec):
     field: str
     question: str
     error: str
     hint: str | None = None
     help: HelpSpec | None = None
+    link: LinkSpec | None = None
     widget: Literal["radios", "select", "number", "money", "date"] | None = None
     options: list[OptionSpec] = []
     # "pumps": one option per pump of rules/pumps.yaml (its name), before the options listed here.

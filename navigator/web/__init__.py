@@ -20,6 +20,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questionnaire.bp)
     app.register_blueprint(plan.bp)
     app.register_blueprint(letters.bp)
+    from navigator.web import pumps
+
+    app.register_blueprint(pumps.bp)
     from navigator.web import auth, caseload, followup
 
     app.register_blueprint(auth.bp)

@@ -1,0 +1,336 @@
+"""Choosing a pump: the catalogue (rules/pumps.yaml) filtered and ordered by a family's answers,
+and a first-year out-of-pocket estimate for each route a pump is paid through. No Flask.
+
+Nothing here knows a pump by name: every fact, code and price comes from the rules. A price is
+used only when the catalogue gives it with a source; otherwise the estimate says which number to
+ask the plan for, and gives the most the year can cost when the out-of-pocket maximum is known.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from navigator.engine.answers import MEDICARE
+from navigator.engine.loader import RuleBook
+from navigator.engine.schema import PriceSpec, PumpSpec
+from navigator.textformat import usd
+
+CHANNEL_OF_MEDICARE_ROUTE = {"part_b_dme": "dme", "part_d": "pharmacy"}
+CHANNEL_LABELS = {"dme": "medical equipment (DME) benefit", "pharmacy": "pharmacy benefit"}
+DIABETES_LABELS = {"type1": "type 1 diabetes", "type2": "type 2 diabetes"}
+MEDICARE_COINSURANCE = "medicare.part_b_coinsurance_percent"
+
+
+def cgm_key(name: str) -> str:
+    """A CGM's name as a comparable key: "Dexcom G7" and "dexcom_g7" are the same sensor."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def known_cgms(book: RuleBook) -> dict[str, str]:
+    """Every CGM some pump in the catalogue works with: key -> name, in catalogue order."""
+    names: dict[str, str] = {}
+    for pump in book.pumps.values():
+        for name in pump.compatible_cgms:
+            names.setdefault(cgm_key(name), name)
+    return names
+
+
+# --- filtering and ordering ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    """What the family told us (or chose on the page). None = not given."""
+    coverage: str | None = None
+    channel: str | None = None          # dme | pharmacy: how their plan pays for pumps
+    age: int | None = None
+    diabetes_type: str | None = None    # type1 | type2 | other
+    cgm: str | None = None              # a key of known_cgms()
+
+    def any(self) -> bool:
+        return any(value is not None for value in (self.channel, self.age, self.diabetes_type,
+                                                   self.cgm))
+
+
+def filters_from_answers(answers: Mapping[str, Any], book: RuleBook) -> Filters:
+    """The filters a case's answers imply. A CGM is taken from any answer about the CGM in use
+    whose value names a sensor of the catalogue."""
+    cgms = known_cgms(book)
+    cgm = next((cgm_key(value) for name, value in answers.items()
+                if "cgm" in name and isinstance(value, str) and cgm_key(value) in cgms), None)
+    age = answers.get("age")
+    return Filters(coverage=answers.get("coverage"), age=age if isinstance(age, int) else None,
+                   diabetes_type=answers.get("diabetes_type"), cgm=cgm)
+
+
+def channels_for(pump: PumpSpec, coverage: str | None) -> list[str]:
+    """The channels (dme, pharmacy) this pump is paid through for this coverage, usual first;
+    empty when no source says."""
+    if coverage in MEDICARE:
+        channel = CHANNEL_OF_MEDICARE_ROUTE.get(pump.medicare_route)
+        return [channel] if channel else []
+    usual = pump.channel_by_coverage.get(coverage) if coverage else None
+    found = [usual or pump.channel, *pump.other_channels]
+    return list(dict.fromkeys(c for c in found if c))
+
+
+@dataclass(frozen=True)
+class Match:
+    pump: PumpSpec
+    channels: list[str]
+    fits: list[str] = field(default_factory=list)       # what matches the family, in words
+    misfits: list[str] = field(default_factory=list)    # why it may not suit them
+    unknown: list[str] = field(default_factory=list)    # what no source says, for them
+
+    @property
+    def suitable(self) -> bool:
+        return not self.misfits
+
+
+def assess_pump(pump: PumpSpec, filters: Filters, cgm_names: Mapping[str, str]) -> Match:
+    match = Match(pump, channels_for(pump, filters.coverage))
+    _check_channel(match, filters)
+    _check_age_and_type(match, filters)
+    _check_cgm(match, filters, cgm_names)
+    return match
+
+
+def _check_channel(match: Match, filters: Filters) -> None:
+    if filters.channel is None:
+        return
+    wanted = CHANNEL_LABELS[filters.channel]
+    if not match.channels:
+        match.unknown.append(f"Whether plans pay for it through the {wanted} was not found.")
+    elif filters.channel in match.channels:
+        match.fits.append(f"Sold through the {wanted}.")
+    else:
+        match.misfits.append(f"Not sold through the {wanted} in any source we have.")
+
+
+def _check_age_and_type(match: Match, filters: Filters) -> None:
+    pump, age, kind = match.pump, filters.age, filters.diabetes_type
+    if kind in DIABETES_LABELS:
+        if not pump.diabetes_types:
+            match.unknown.append(f"Whether it is cleared for {DIABETES_LABELS[kind]} was not found.")
+        elif kind not in pump.diabetes_types:
+            match.misfits.append(f"Not cleared for {DIABETES_LABELS[kind]}.")
+        else:
+            match.fits.append(f"Cleared for {DIABETES_LABELS[kind]}.")
+    if age is None:
+        return
+    limit = pump.type2_min_age_years if kind == "type2" and pump.type2_min_age_years else \
+        pump.min_age_years
+    if limit is None:
+        match.unknown.append("The youngest age it is cleared for was not found.")
+    elif age < limit:
+        match.misfits.append(f"Cleared from age {limit:g}, not for someone aged {age}.")
+    else:
+        match.fits.append(f"Cleared for age {age} (from age {limit:g}).")
+
+
+def _check_cgm(match: Match, filters: Filters, cgm_names: Mapping[str, str]) -> None:
+    if filters.cgm is None:
+        return
+    name = cgm_names.get(filters.cgm, filters.cgm)
+    pump = match.pump
+    if not pump.compatible_cgms:
+        match.unknown.append(f"Whether it works with the {name} was not found.")
+    elif filters.cgm in {cgm_key(c) for c in pump.compatible_cgms}:
+        confirm = "" if pump.is_verified("compatible_cgms") else " (confirm with the maker)"
+        match.fits.append(f"Works with the {name} you use{confirm}.")
+    else:
+        match.misfits.append(f"Does not work with the {name} in any source we have.")
+
+
+def choose(book: RuleBook, filters: Filters) -> list[Match]:
+    """Every pump, the ones that suit the family first (fewest unknowns first), each with why."""
+    cgm_names = known_cgms(book)
+    matches = [assess_pump(pump, filters, cgm_names) for pump in book.pumps.values()]
+    order = {pump_id: index for index, pump_id in enumerate(book.pumps)}
+    return sorted(matches, key=lambda m: (not m.suitable, len(m.unknown), order[m.pump.id]))
+
+
+def describe_filters(filters: Filters, cgm_names: Mapping[str, str]) -> list[str]:
+    """The filters in plain words, for the page heading."""
+    words = []
+    if filters.channel:
+        words.append(f"Your plan pays for pumps through the {CHANNEL_LABELS[filters.channel]}: "
+                     "pumps sold that way come first.")
+    if filters.age is not None:
+        who = "a child of" if filters.age < 18 else "someone aged"
+        words.append(f"For {who} {filters.age}.")
+    if filters.diabetes_type in DIABETES_LABELS:
+        words.append(f"For {DIABETES_LABELS[filters.diabetes_type]}.")
+    if filters.cgm:
+        words.append(f"Works with the {cgm_names.get(filters.cgm, filters.cgm)} you use.")
+    return words
+
+
+# --- the first-year estimate --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanNumbers:
+    """What the family's plan says, all optional. Percentages are 0-100."""
+    deductible_left: float | None = None
+    dme_coinsurance: float | None = None
+    pharmacy_copay: float | None = None
+    pharmacy_coinsurance: float | None = None
+    oop_max_left: float | None = None
+
+    def any(self) -> bool:
+        return any(value is not None for value in (
+            self.deductible_left, self.dme_coinsurance, self.pharmacy_copay,
+            self.pharmacy_coinsurance, self.oop_max_left))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    channel: str                  # dme | pharmacy
+    amount: float | None          # the first-year estimate, when every number is known
+    at_most: float | None         # the most the year can cost (the out-of-pocket maximum left)
+    formula: str                  # the rule of the arithmetic, in words
+    working: list[str]            # the arithmetic with the numbers used
+    ask_for: list[str]            # the numbers still needed, and whom to ask
+    prices: list[PriceSpec]       # the catalogue prices used (each an estimate with sources)
+    notes: list[str] = field(default_factory=list)
+
+
+def share_after_deductible(total: float, deductible_left: float, coinsurance: float) -> float:
+    """What a person pays on `total` allowed dollars: the rest of the deductible first, then the
+    coinsurance percentage of the remainder."""
+    first = min(deductible_left, total)
+    return round(first + coinsurance / 100 * max(total - deductible_left, 0.0), 2)
+
+
+def capped(amount: float, oop_max_left: float | None) -> float:
+    return amount if oop_max_left is None else round(min(amount, oop_max_left), 2)
+
+
+def _price(pump: PumpSpec, item: str) -> PriceSpec | None:
+    return next((price for price in pump.prices if price.item == item), None)
+
+
+def dme_estimate(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
+                 coinsurance_note: str | None = None) -> Estimate:
+    """Pump and a year of supplies on the medical equipment benefit."""
+    formula = ("The rest of your deductible, then your DME coinsurance on the rest of the plan's "
+               "allowed amount for the pump and a year of supplies, never more than your "
+               "out-of-pocket maximum left")
+    prices = [p for p in (_price(pump, "pump"), _price(pump, "supplies_year")) if p]
+    ask = _missing_numbers(numbers, ("deductible_left", "dme_coinsurance", "oop_max_left"))
+    if len(prices) < 2:
+        ask.insert(0, _ask_allowed_amounts(pump, "dme", book))
+    notes = [coinsurance_note] if coinsurance_note else []
+    notes.append("A CGM is billed on its own and is not counted here.")
+    total = sum(p.usd for p in prices) if len(prices) == 2 else None
+    if total is None or numbers.deductible_left is None or numbers.dme_coinsurance is None:
+        return Estimate("dme", None, numbers.oop_max_left, formula, [], ask, prices, notes)
+    paid = share_after_deductible(total, numbers.deductible_left, numbers.dme_coinsurance)
+    working = [f"Allowed amount: {' + '.join(usd(p.usd) for p in prices)} = {usd(total)}",
+               _deductible_line(total, numbers.deductible_left, numbers.dme_coinsurance, paid)]
+    amount = capped(paid, numbers.oop_max_left)
+    if amount < paid:
+        working.append(f"Capped at your out-of-pocket maximum left: {usd(amount)}")
+    return Estimate("dme", amount, numbers.oop_max_left, formula, working, ask, prices, notes)
+
+
+def pharmacy_estimate(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook) -> Estimate:
+    """A year of 30-day fills on the pharmacy benefit."""
+    fills = book.pump_estimate.pharmacy_fills_per_year if book.pump_estimate else 12
+    notes = [f"A year is counted as {fills} fills of a 30-day supply; your plan may count the "
+             "starter kit as one more fill, or fill 90 days at a time.",
+             "A CGM is filled on its own and is not counted here."]
+    if numbers.pharmacy_copay is not None:
+        formula = (f"Your copay for each fill times {fills} fills, never more than your "
+                   "out-of-pocket maximum left")
+        paid = round(numbers.pharmacy_copay * fills, 2)
+        working = [f"{usd(numbers.pharmacy_copay)} × {fills} fills = {usd(paid)}"]
+        amount = capped(paid, numbers.oop_max_left)
+        if amount < paid:
+            working.append(f"Capped at your out-of-pocket maximum left: {usd(amount)}")
+        notes.insert(0, "If your plan makes you meet the deductible before the copay applies, "
+                        "ask what a fill costs until then.")
+        ask = _missing_numbers(numbers, ("oop_max_left",))
+        return Estimate("pharmacy", amount, numbers.oop_max_left, formula, working, ask, [], notes)
+    formula = (f"The rest of your deductible, then your pharmacy coinsurance on the rest of the "
+               f"plan's price for {fills} fills, never more than your out-of-pocket maximum left")
+    fill = _price(pump, "fill_30_day")
+    ask = _missing_numbers(numbers, ("pharmacy_copay", "deductible_left", "oop_max_left"))
+    if fill is None:
+        ask.insert(0, f"the plan's price for a 30-day fill of {pump.name} (ask the plan's "
+                      "pharmacy benefit manager, or the pharmacy)")
+    if fill is None or numbers.pharmacy_coinsurance is None or numbers.deductible_left is None:
+        return Estimate("pharmacy", None, numbers.oop_max_left, formula, [], ask,
+                        [fill] if fill else [], notes)
+    total = round(fill.usd * fills, 2)
+    paid = share_after_deductible(total, numbers.deductible_left, numbers.pharmacy_coinsurance)
+    working = [f"Price for the year: {usd(fill.usd)} × {fills} fills = {usd(total)}",
+               _deductible_line(total, numbers.deductible_left, numbers.pharmacy_coinsurance,
+                                paid)]
+    amount = capped(paid, numbers.oop_max_left)
+    if amount < paid:
+        working.append(f"Capped at your out-of-pocket maximum left: {usd(amount)}")
+    return Estimate("pharmacy", amount, numbers.oop_max_left, formula, working, ask, [fill], notes)
+
+
+def _deductible_line(total: float, deductible_left: float, coinsurance: float, paid: float) -> str:
+    first = min(deductible_left, total)
+    rest = max(total - deductible_left, 0.0)
+    return (f"{usd(first)} (deductible) + {coinsurance:g}% × {usd(rest)} = {usd(paid)}")
+
+
+NUMBER_QUESTIONS = {
+    "deductible_left": "how much of your deductible is left this year",
+    "dme_coinsurance": "your coinsurance for durable medical equipment (DME), in percent",
+    "pharmacy_copay": "your copay for a 30-day fill on the pharmacy benefit (or the coinsurance)",
+    "oop_max_left": "how much of your out-of-pocket maximum is left this year",
+}
+
+
+def _missing_numbers(numbers: PlanNumbers, names: Iterable[str]) -> list[str]:
+    missing = []
+    for name in names:
+        given = getattr(numbers, name) is not None
+        if name == "pharmacy_copay":
+            given = given or numbers.pharmacy_coinsurance is not None
+        if not given:
+            missing.append(f"{NUMBER_QUESTIONS[name]} (ask your plan)")
+    return missing
+
+
+def _ask_allowed_amounts(pump: PumpSpec, channel: str, book: RuleBook) -> str:
+    codes = [code for code in pump.codes if channel in book.billing_codes[code].routes
+             and book.billing_codes[code].in_letters]
+    if not codes:
+        return (f"the plan's allowed amount for {pump.name} and a year of its supplies (ask the "
+                "plan, or the maker's insurance team)")
+    listed = ", ".join(f"{code} ({book.billing_codes[code].description.lower()})" for code in codes)
+    return (f"the plan's allowed amount for {pump.name} and a year of supplies, billed as {listed} "
+            "(ask the plan, or the maker's insurance team)")
+
+
+def estimates_for(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
+                  coverage: str | None, on: date) -> list[Estimate]:
+    """One estimate per channel the pump is paid through for this coverage."""
+    result = []
+    for channel in channels_for(pump, coverage):
+        if channel == "dme":
+            result.append(_dme_for_coverage(pump, numbers, book, coverage, on))
+        else:
+            result.append(pharmacy_estimate(pump, numbers, book))
+    return result
+
+
+def _dme_for_coverage(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
+                      coverage: str | None, on: date) -> Estimate:
+    """Original Medicare's Part B coinsurance is known from the rules when not given."""
+    if coverage == "medicare_original" and numbers.dme_coinsurance is None \
+            and MEDICARE_COINSURANCE in book.parameters:
+        percent = float(book.parameter(MEDICARE_COINSURANCE, on))
+        numbers = PlanNumbers(numbers.deductible_left, percent, numbers.pharmacy_copay,
+                              numbers.pharmacy_coinsurance, numbers.oop_max_left)
+        return dme_estimate(pump, numbers, book, f"Medicare Part B coinsurance: {percent:g}% "
+                            "of the Medicare-approved amount after the Part B deductible.")
+    return dme_estimate(pump, numbers, book)
