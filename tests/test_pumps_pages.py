@@ -1,0 +1,102 @@
+"""The pump pages: /pumps follows the case's answers, /pumps/compare shows the facts and the
+estimate, bad input is named and kept, and the pump question leads there and back."""
+import re
+
+from tests.test_questionnaire import MEDICAID_CHILD_JOURNEY, walk
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.data.decode()))
+
+
+def test_pumps_without_a_case_lists_every_pump(client, book):
+    response = client.get("/pumps")
+    assert response.status_code == 200
+    text = _text(response)
+    assert "All pumps (7)" in text
+    for pump in book.pumps.values():
+        assert f"Compare {pump.name}" in text
+    assert "Back to your questions" not in text
+
+
+def test_pumps_follow_the_answers_of_the_case(client):
+    walk(client, MEDICAID_CHILD_JOURNEY)       # Texas, age 8, type 1, Medicaid
+    text = _text(client.get("/pumps"))
+    assert "For a child of 8." in text and "For type 1 diabetes." in text
+    assert "Pumps that suit these answers (7)" in text      # every pump is cleared for 8
+    assert "Cleared for age 8 (from age 7)." in text           # MiniMed 780G
+    assert 'id="age" name="age" type="text" inputmode="numeric" autocomplete="off" value="8"' \
+        in client.get("/pumps").data.decode()
+    # The form changes the choice, for this visit only: a child of 4.
+    text = _text(client.get("/pumps?filtered=1&age=4&diabetes_type=type1"))
+    assert "For a child of 4." in text
+    assert "Pumps that suit these answers (3)" in text
+    suits, others = text.split("Pumps that may not suit these answers")
+    assert "Omnipod 5" in suits and "Tandem Mobi" in suits and "MiniMed 780G" not in suits
+    assert "Cleared from age 6, not for someone aged 4." in others
+
+
+def test_pump_question_links_to_the_pumps_and_back(client):
+    walk(client, MEDICAID_CHILD_JOURNEY[:5])
+    page = client.get("/questions/pump").data.decode()
+    assert 'href="/pumps?back=pump_wanted"' in page
+    back = client.get("/pumps?back=pump_wanted").data.decode()
+    assert '<a class="back-link" href="/questions/pump">Back to your questions</a>' in back
+    # The back link only ever points at a question page.
+    for evil in ("https://evil.example", "//evil.example", "state\"><script>", "nonsense"):
+        page = client.get("/pumps", query_string={"back": evil}).data.decode()
+        assert "Back to your questions" not in page and "<script>" not in page
+
+
+def test_an_undecided_case_gets_the_way_back_to_the_question(client):
+    journey = [(page, dict(data)) for page, data in MEDICAID_CHILD_JOURNEY]
+    journey[5][1]["pump_wanted"] = "undecided"
+    walk(client, journey)
+    assert "Back to your questions" in _text(client.get("/pumps"))
+
+
+def test_compare_shows_facts_sources_and_unknowns(client, book):
+    response = client.get("/pumps/compare?ids=omnipod_5,tslim_x2,twiist")
+    assert response.status_code == 200
+    text = _text(response)
+    assert "Omnipod 5, t:slim X2, twiist AID System" in text
+    assert "IPX7: tested to 3 ft for 30 minutes" in text
+    assert "Not found" in text                      # twiist's tubing is not stated anywhere
+    assert "not confirmed" in text
+    assert book.sources["tandem_warranty_us"].url in response.data.decode()
+    assert "No published price was found for this pump, so no price is used." in text
+    assert "ask for" in text
+
+
+def test_compare_accepts_repeated_ids_from_the_tick_boxes(client):
+    response = client.get("/pumps/compare?ids=mobi&ids=minimed_780g")
+    assert response.status_code == 200
+    assert "Tandem Mobi, MiniMed 780G" in _text(response)
+
+
+def test_estimate_with_plan_numbers(client):
+    response = client.get("/pumps/compare", query_string={
+        "ids": "omnipod_5,tslim_x2", "deductible_left": "$1,500", "dme_coinsurance": "20%",
+        "pharmacy_copay": "50", "oop_max_left": "4000"})
+    text = _text(response)
+    assert "About $600 in the first year" in text and "$50 × 12 fills = $600" in text
+    assert "At most $4,000 in the first year" in text       # the pump's price is not published
+    assert 'value="$1,500"' in response.data.decode()       # kept as typed
+
+
+def test_bad_input_names_the_field_keeps_it_and_is_escaped(client):
+    response = client.get("/pumps/compare", query_string={
+        "ids": "<script>alert(1)</script>,tslim_x2", "deductible_left": "lots",
+        "dme_coinsurance": "150"})
+    assert response.status_code == 400
+    page = response.data.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    text = _text(response)
+    assert "Choose pumps from the list" in text
+    assert "Deductible left this year must be a number from 0 to 1,000,000" in text
+    assert "Coinsurance for medical equipment (DME) must be a number from 0 to 100" in text
+    assert 'value="lots"' in page and 'value="150"' in page
+    one = client.get("/pumps/compare?ids=tslim_x2")
+    assert one.status_code == 400
+    assert "Choose two or three pumps to compare (you chose 1)" in _text(one)
+    assert client.get("/pumps?filtered=1&age=abc").status_code == 400
