@@ -100,3 +100,9 @@ def test_bad_input_names_the_field_keeps_it_and_is_escaped(client):
     assert one.status_code == 400
     assert "Choose two or three pumps to compare (you chose 1)" in _text(one)
     assert client.get("/pumps?filtered=1&age=abc").status_code == 400
+
+
+def test_the_api_document_lists_the_catalogue_pumps(client, book):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    allowed = spec["components"]["schemas"]["Answers"]["properties"]["pump_wanted"]["enum"]
+    assert allowed == [*book.pumps, "undecided"]

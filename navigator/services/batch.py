@@ -39,7 +39,7 @@ def iter_json_values(stream: IO[str]) -> Iterator[Any]:
 def plan_records(items: Iterable[Any], as_of: date, book: RuleBook) -> Iterator[dict]:
     """A plan document per item, or `{"index": i, "errors": [...]}` for answers that are invalid."""
     for index, item in enumerate(items):
-        answers, problems = validate_answers(item, as_of)
+        answers, problems = validate_answers(item, as_of, book)
         if answers is None:
             yield {"index": index, "errors": [p.as_dict() for p in problems]}
         else:

@@ -112,4 +112,4 @@ def rules():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(tuple(rulebook.current().pumps)))

@@ -18,12 +18,12 @@ REF = "#/components/schemas/{model}"
 MAX_BATCH = 1000
 
 
-def _answer_property(spec: FieldSpec) -> dict[str, Any]:
+def _answer_property(spec: FieldSpec, pump_ids: tuple[str, ...]) -> dict[str, Any]:
     kinds = {"enum": "string", "int": "integer", "number": "number", "bool": "boolean",
              "date": "string"}
     schema: dict[str, Any] = {"type": kinds[spec.kind], "description": spec.label}
     if spec.kind == "enum":
-        schema["enum"] = list(spec.allowed)
+        schema["enum"] = list(spec.choices(pump_ids))
     if spec.kind == "date":
         schema["format"] = "date"
     if spec.minimum is not None:
@@ -37,14 +37,14 @@ def _answer_property(spec: FieldSpec) -> dict[str, Any]:
     return schema
 
 
-def _answers_schema() -> dict[str, Any]:
+def _answers_schema(pump_ids: tuple[str, ...]) -> dict[str, Any]:
     always = [n for n, s in FIELDS.items() if s.required is not None and s.required({}) is True]
     return {
         "type": "object",
         "description": "The answers contract. Some fields are required only for some answers "
                        "(employer_plan_funding for coverage employer, denial_date after a "
                        "denial); a field that does not apply is dropped.",
-        "properties": {name: _answer_property(spec) for name, spec in FIELDS.items()},
+        "properties": {name: _answer_property(spec, pump_ids) for name, spec in FIELDS.items()},
         "required": always,
         "additionalProperties": False,
     }
@@ -72,9 +72,10 @@ def _json(schema_ref: str, description: str) -> dict[str, Any]:
 
 
 @functools.cache
-def openapi_document() -> dict[str, Any]:
+def openapi_document(pump_ids: tuple[str, ...]) -> dict[str, Any]:
+    """The document for the rules in use: `pump_ids` are the ids of their pump catalogue."""
     schemas = _model_schemas(Plan, PlanDocument)
-    schemas["Answers"] = _answers_schema()
+    schemas["Answers"] = _answers_schema(pump_ids)
     schemas["Errors"] = _errors_schema()
     schemas["BatchItemErrors"] = {
         "type": "object", "required": ["index", "errors"], "additionalProperties": False,
