@@ -2,7 +2,7 @@
 estimate, bad input is named and kept, and the pump question leads there and back."""
 import re
 
-from tests.test_questionnaire import MEDICAID_CHILD_JOURNEY, walk
+from tests.test_questionnaire import MEDICAID_CHILD_JOURNEY, until, walk
 
 
 def _text(response) -> str:
@@ -23,6 +23,7 @@ def test_pumps_follow_the_answers_of_the_case(client):
     walk(client, MEDICAID_CHILD_JOURNEY)       # Texas, age 8, type 1, Medicaid
     text = _text(client.get("/pumps"))
     assert "For a child of 8." in text and "For type 1 diabetes." in text
+    assert " you use." not in text             # no CGM named in the answers
     assert "Pumps that suit these answers (7)" in text      # every pump is cleared for 8
     assert "Cleared for age 8 (from age 7)." in text           # MiniMed 780G
     assert 'id="age" name="age" type="text" inputmode="numeric" autocomplete="off" value="8"' \
@@ -37,7 +38,7 @@ def test_pumps_follow_the_answers_of_the_case(client):
 
 
 def test_pump_question_links_to_the_pumps_and_back(client):
-    walk(client, MEDICAID_CHILD_JOURNEY[:5])
+    walk(client, until(MEDICAID_CHILD_JOURNEY, "pump"))
     page = client.get("/questions/pump").data.decode()
     assert 'href="/pumps?back=pump_wanted"' in page
     back = client.get("/pumps?back=pump_wanted").data.decode()
@@ -49,8 +50,8 @@ def test_pump_question_links_to_the_pumps_and_back(client):
 
 
 def test_an_undecided_case_gets_the_way_back_to_the_question(client):
-    journey = [(page, dict(data)) for page, data in MEDICAID_CHILD_JOURNEY]
-    journey[5][1]["pump_wanted"] = "undecided"
+    journey = [(page, {**data, "pump_wanted": "undecided"} if page == "pump" else data)
+               for page, data in MEDICAID_CHILD_JOURNEY]
     walk(client, journey)
     assert "Back to your questions" in _text(client.get("/pumps"))
 
@@ -106,3 +107,12 @@ def test_the_api_document_lists_the_catalogue_pumps(client, book):
     spec = client.get("/api/v1/openapi.json").get_json()
     allowed = spec["components"]["schemas"]["Answers"]["properties"]["pump_wanted"]["enum"]
     assert allowed == [*book.pumps, "undecided"]
+
+
+def test_the_cgm_in_use_narrows_the_pumps(client):
+    journey = [(page, {"cgm_in_use": "medtronic"} if page == "cgm" else data)
+               for page, data in MEDICAID_CHILD_JOURNEY]
+    walk(client, journey)
+    text = _text(client.get("/pumps"))
+    assert "Works with the Guardian 4, Simplera Sync or Instinct (Abbott) you use." in text
+    assert "Pumps that suit these answers (2)" in text       # MiniMed 780G, and DASH (unknown)

@@ -85,14 +85,41 @@ def test_channels_follow_the_coverage(book):
     assert medicare["mobi"].misfits            # Original Medicare: Part B, not the pharmacy
 
 
-def test_filters_from_answers_take_age_type_coverage_and_a_named_cgm(book):
+def test_filters_from_answers_take_age_type_coverage_and_the_cgm_in_use(book):
     answers = {"age": 6, "diabetes_type": "type1", "coverage": "medicaid", "uses_cgm": True,
-               "cgm_in_use": "Dexcom G7"}
+               "cgm_in_use": "dexcom_g7"}
     filters = service.filters_from_answers(answers, book)
     assert filters == Filters(coverage="medicaid", age=6, diabetes_type="type1", cgm="dexcom_g7")
-    assert service.filters_from_answers({"uses_cgm": True}, book).cgm is None
     assert service.describe_filters(filters, service.known_cgms(book)) == [
         "For a child of 6.", "For type 1 diabetes.", "Works with the Dexcom G7 you use."]
+    # A sensor no source pairs with a pump does not filter.
+    assert service.filters_from_answers({"cgm_in_use": "eversense"}, book).cgm is None
+
+
+def test_a_medtronic_sensor_keeps_the_minimed(book):
+    matches = _by_id(service.choose(book, Filters(cgm="medtronic")))
+    assert [m for m in matches if matches[m].suitable] == ["minimed_780g", "omnipod_dash"]
+    assert matches["minimed_780g"].fits == [
+        "Works with the Guardian 4, Simplera Sync or Instinct (Abbott) you use."]
+
+
+def test_cgm_answers_must_name_an_answer_and_a_listed_sensor(tmp_path):
+    import shutil
+
+    import yaml
+
+    from navigator.engine import RulesInvalid, load_rulebook
+    from navigator.engine.loader import DEFAULT_RULES_DIR
+
+    copy = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, copy)
+    data = yaml.safe_load((copy / "pumps.yaml").read_text())
+    data["cgm_answers"]["dexcom_g8"] = ["Dexcom G8"]
+    (copy / "pumps.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(RulesInvalid) as info:
+        load_rulebook(copy)
+    assert "cgm_answer dexcom_g8: is not a value of the cgm_in_use answer" in str(info.value)
+    assert "'Dexcom G8' is in no pump's compatible_cgms" in str(info.value)
 
 
 # --- the estimate, worked by hand ----------------------------------------------------------------

@@ -135,6 +135,7 @@ class RuleBook:
     state_dicts: dict[str, dict] = field(default_factory=dict)
     pump_dicts: dict[str, dict] = field(default_factory=dict)
     billing_codes: dict[str, schema.BillingCodeSpec] = field(default_factory=dict)
+    cgm_answers: dict[str, list[str]] = field(default_factory=dict)
     pump_estimate: schema.EstimateSpec | None = None
     _parameter_dates: dict[str, list[date]] = field(default_factory=dict)
 
@@ -259,7 +260,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
             if code not in STATES:
                 problems.append(Problem("rules/programs", f"program {program.id}",
                                         "eligibility.states", f"{code!r} is not a state or DC"))
-    pumps, billing_codes, pump_estimate = _load_pumps(root, checker, problems)
+    pumps, billing_codes, cgm_answers, pump_estimate = _load_pumps(root, checker, problems)
     for program in programs.values():
         for pump_id in program.eligibility.pumps or ():
             if pump_id not in pumps:
@@ -308,7 +309,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         root=root, version=rules_version(root), reviewed=reviewed, sources=sources,
         sources_out=sources_out, by_coverage=_bucket_by_coverage(rules, rule_whens),
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
-        billing_codes=billing_codes, pump_estimate=pump_estimate,
+        billing_codes=billing_codes, cgm_answers=cgm_answers, pump_estimate=pump_estimate,
         rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
@@ -394,16 +395,17 @@ def _load_mapping(root: Path, pattern: str, model: type[BaseModel], key: str,
     return items
 
 
-def _load_pumps(root: Path, checker: _Checker, problems: list[Problem]) -> tuple[dict, dict, Any]:
-    """The pump catalogue, its billing codes and the estimate settings, with every cross-check."""
+def _load_pumps(root: Path, checker: _Checker,
+                problems: list[Problem]) -> tuple[dict, dict, dict, Any]:
+    """The pump catalogue, its billing codes, CGM answers and estimate settings, cross-checked."""
     path = root / "pumps.yaml"
     rel = _rel(path, root)
     if not path.is_file():
         problems.append(Problem(rel, None, None, "missing: the pump catalogue is required"))
-        return {}, {}, None
+        return {}, {}, {}, None
     parsed = _validate(schema.PumpsFile, _read_yaml(path, root, problems), rel, problems)
     if parsed is None:
-        return {}, {}, None
+        return {}, {}, {}, None
     for code, spec in parsed.billing_codes.items():
         checker.sources(rel, f"billing_code {code}", spec.sources)
     checker.sources(rel, "estimate", parsed.estimate.sources)
@@ -415,7 +417,23 @@ def _load_pumps(root: Path, checker: _Checker, problems: list[Problem]) -> tuple
                                     else "'undecided' is the answer for no pump yet"))
         pumps[pump.id] = pump
         _check_pump(rel, item, pump, parsed.billing_codes, checker, problems)
-    return pumps, parsed.billing_codes, parsed.estimate
+    _check_cgm_answers(rel, parsed.cgm_answers, pumps, problems)
+    return pumps, parsed.billing_codes, parsed.cgm_answers, parsed.estimate
+
+
+def _check_cgm_answers(rel: str, cgm_answers: dict[str, list[str]], pumps: dict,
+                       problems: list[Problem]) -> None:
+    answer = FIELDS.get("cgm_in_use")
+    listed = {name for pump in pumps.values() for name in pump.compatible_cgms}
+    for value, names in cgm_answers.items():
+        if answer is not None and value not in answer.allowed:
+            problems.append(Problem(rel, f"cgm_answer {value}", None,
+                                    "is not a value of the cgm_in_use answer; allowed: "
+                                    + ", ".join(answer.allowed)))
+        for name in names:
+            if name not in listed:
+                problems.append(Problem(rel, f"cgm_answer {value}", None,
+                                        f"{name!r} is in no pump's compatible_cgms"))
 
 
 def _check_pump(rel: str, item: str, pump: schema.PumpSpec, codes: dict, checker: _Checker,

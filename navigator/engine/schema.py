@@ -284,6 +284,7 @@ class EstimateSpec(Strict):
 class PumpsFile(Strict):
     pumps: list[PumpSpec]
     billing_codes: dict[str, BillingCodeSpec] = {}
+    cgm_answers: dict[str, list[str]] = {}     # cgm_in_use answer -> CGM names the pumps list
     estimate: EstimateSpec
 
     @field_validator("billing_codes")

@@ -7,7 +7,6 @@ ask the plan for, and gives the most the year can cost when the out-of-pocket ma
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,18 +23,13 @@ DIABETES_LABELS = {"type1": "type 1 diabetes", "type2": "type 2 diabetes"}
 MEDICARE_COINSURANCE = "medicare.part_b_coinsurance_percent"
 
 
-def cgm_key(name: str) -> str:
-    """A CGM's name as a comparable key: "Dexcom G7" and "dexcom_g7" are the same sensor."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
 def known_cgms(book: RuleBook) -> dict[str, str]:
-    """Every CGM some pump in the catalogue works with: key -> name, in catalogue order."""
-    names: dict[str, str] = {}
-    for pump in book.pumps.values():
-        for name in pump.compatible_cgms:
-            names.setdefault(cgm_key(name), name)
-    return names
+    """The CGM answers the catalogue can filter by: answer value -> the sensors' names in words."""
+    return {value: _either(names) for value, names in book.cgm_answers.items()}
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 # --- filtering and ordering ---------------------------------------------------------------------
@@ -55,11 +49,9 @@ class Filters:
 
 
 def filters_from_answers(answers: Mapping[str, Any], book: RuleBook) -> Filters:
-    """The filters a case's answers imply. A CGM is taken from any answer about the CGM in use
-    whose value names a sensor of the catalogue."""
-    cgms = known_cgms(book)
-    cgm = next((cgm_key(value) for name, value in answers.items()
-                if "cgm" in name and isinstance(value, str) and cgm_key(value) in cgms), None)
+    """The filters a case's answers imply (a CGM only when the catalogue maps the answer)."""
+    cgm = answers.get("cgm_in_use")
+    cgm = cgm if cgm in book.cgm_answers else None
     age = answers.get("age")
     return Filters(coverage=answers.get("coverage"), age=age if isinstance(age, int) else None,
                    diabetes_type=answers.get("diabetes_type"), cgm=cgm)
@@ -89,11 +81,11 @@ class Match:
         return not self.misfits
 
 
-def assess_pump(pump: PumpSpec, filters: Filters, cgm_names: Mapping[str, str]) -> Match:
+def assess_pump(pump: PumpSpec, filters: Filters, cgm_answers: Mapping[str, list[str]]) -> Match:
     match = Match(pump, channels_for(pump, filters.coverage))
     _check_channel(match, filters)
     _check_age_and_type(match, filters)
-    _check_cgm(match, filters, cgm_names)
+    _check_cgm(match, filters, cgm_answers)
     return match
 
 
@@ -130,14 +122,15 @@ def _check_age_and_type(match: Match, filters: Filters) -> None:
         match.fits.append(f"Cleared for age {age} (from age {limit:g}).")
 
 
-def _check_cgm(match: Match, filters: Filters, cgm_names: Mapping[str, str]) -> None:
-    if filters.cgm is None:
+def _check_cgm(match: Match, filters: Filters, cgm_answers: Mapping[str, list[str]]) -> None:
+    if filters.cgm not in cgm_answers:
         return
-    name = cgm_names.get(filters.cgm, filters.cgm)
+    sensors = cgm_answers[filters.cgm]
+    name = _either(sensors)
     pump = match.pump
     if not pump.compatible_cgms:
         match.unknown.append(f"Whether it works with the {name} was not found.")
-    elif filters.cgm in {cgm_key(c) for c in pump.compatible_cgms}:
+    elif set(sensors) & set(pump.compatible_cgms):
         confirm = "" if pump.is_verified("compatible_cgms") else " (confirm with the maker)"
         match.fits.append(f"Works with the {name} you use{confirm}.")
     else:
@@ -146,8 +139,7 @@ def _check_cgm(match: Match, filters: Filters, cgm_names: Mapping[str, str]) -> 
 
 def choose(book: RuleBook, filters: Filters) -> list[Match]:
     """Every pump, the ones that suit the family first (fewest unknowns first), each with why."""
-    cgm_names = known_cgms(book)
-    matches = [assess_pump(pump, filters, cgm_names) for pump in book.pumps.values()]
+    matches = [assess_pump(pump, filters, book.cgm_answers) for pump in book.pumps.values()]
     order = {pump_id: index for index, pump_id in enumerate(book.pumps)}
     return sorted(matches, key=lambda m: (not m.suitable, len(m.unknown), order[m.pump.id]))
 
