@@ -77,9 +77,10 @@ def test_income_may_be_withheld_but_not_left_out():
 
 @pytest.mark.parametrize("value, expected", [
     ("2026-11-24", "cannot be after the plan date"),
-    ("11/02/2026", "YYYY-MM-DD"),
-    ("2026-02-30", "YYYY-MM-DD"),
-    (20261102, "YYYY-MM-DD"),
+    ("11/31/2026", "November 31, 2026 is not a real date"),
+    ("2026-02-30", "February 30, 2026 is not a real date"),
+    ("2026/11/02", "MM/DD/YYYY"),
+    (20261102, "YYYY-MM-DD or MM/DD/YYYY"),
 ])
 def test_denial_date_checks(value, expected):
     assert expected in errors_for(answers(denial="claim", denial_date=value))["denial_date"]

@@ -161,8 +161,33 @@ def test_denial_date_is_asked_only_after_a_denial(client):
     response = client.post("/questions/denial", data={"denial": "prior_authorization"})
     assert response.location.endswith("/questions/denial_details")
     page = client.get(response.location).data.decode()
-    assert 'type="date"' in page and "where" not in page.lower().split("printed")[0][-5:]
+    # A text box that takes MM/DD/YYYY (a date picker blanks what it cannot read).
+    assert 'name="denial_date"' in page and 'type="date"' not in page
+    assert 'inputmode="numeric"' in page and "for example 11/02/2026" in page
     assert "Use the date printed on the notice" in page
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("02/30/2026", "February 30, 2026 is not a real date"),
+    ("10/15/26", "needs a 4-digit year"),
+])
+def test_a_mistyped_denial_date_says_what_is_wrong_and_keeps_it(client, typed, message):
+    walk(client, MEDICAID_CHILD_JOURNEY[:-1])
+    client.post("/questions/denial", data={"denial": "prior_authorization"})
+    response = client.post("/questions/denial_details", data={"denial_date": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in page      # the page again, not saved
+    assert f'value="{typed}"' in page
+
+
+def test_a_us_denial_date_is_saved_and_shown_back_the_same_way(client):
+    walk(client, MEDICAID_CHILD_JOURNEY[:-1])
+    client.post("/questions/denial", data={"denial": "prior_authorization"})
+    response = client.post("/questions/denial_details", data={"denial_date": "11/02/2026",
+                                                              "health_at_risk": "false"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+    page = client.get("/questions/denial_details").get_data(as_text=True)
+    assert 'value="11/02/2026"' in page
 
 
 def test_employer_plan_asks_funding_with_help_text(client):
@@ -213,7 +238,8 @@ def test_household_validation_messages(client, data, message):
 @pytest.mark.parametrize("value, message", [
     ("2099-01-01", "Denial date must be today or in the past"),
     ("1980-01-01", "Denial date must be in 1990 or later"),
-    ("02/11/2026", "Denial date must be a real date"),
+    ("02/30/2026", "Denial date February 30, 2026 is not a real date"),
+    ("11/2/26", "Denial date needs a 4-digit year"),
     ("", "Enter the date printed on the denial notice"),
 ])
 def test_denial_date_validation(client, value, message):

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from navigator.engine.loader import RuleBook
 
+from navigator.engine.datetext import DateTextError, parse_date_text
+
 STATES = (
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
     "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
@@ -224,13 +226,11 @@ def _parse(spec: FieldSpec, value: Any, as_of: date,
             parsed = value
         elif isinstance(value, str):
             try:
-                parsed = date.fromisoformat(value)
-            except ValueError:
-                return None, "must be a date written as YYYY-MM-DD"
-            if len(value) != 10:
-                return None, "must be a date written as YYYY-MM-DD"
+                parsed = parse_date_text(value)
+            except DateTextError as exc:
+                return None, str(exc)
         else:
-            return None, "must be a date written as YYYY-MM-DD"
+            return None, "must be a date written as YYYY-MM-DD or MM/DD/YYYY"
         if parsed > as_of:
             return None, f"cannot be after the plan date ({as_of.isoformat()})"
         if parsed.year < spec.earliest_year:

@@ -14,9 +14,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import DateInput, NumberInput, TextInput
+from wtforms.widgets import NumberInput, TextInput
 
 from navigator.engine.answers import FIELDS
+from navigator.engine.datetext import DateTextError, parse_date_text
 from navigator.questionnaire import Page, Question
 
 UNSAID = "prefer_not"          # the radio value meaning "prefer not to say" / "not sure"
@@ -95,13 +96,10 @@ class AnswerCheck:
     def _date(self, raw: str) -> str:
         label = gettext(FIELDS[self.question.field].label)
         try:
-            parsed = date.fromisoformat(raw)
-            if len(raw) != 10:
-                raise ValueError(raw)
-        except ValueError:
-            raise ValidationError(gettext(
-                "%(label)s must be a real date, written as year-month-day, for example 2026-11-02",
-                label=label)) from None
+            parsed = parse_date_text(raw)
+        except DateTextError as exc:
+            raise ValidationError(gettext("%(label)s %(problem)s", label=label,
+                                          problem=gettext(str(exc)))) from None
         if parsed > self.as_of:
             raise ValidationError(gettext("%(label)s must be today or in the past", label=label))
         earliest = FIELDS[self.question.field].earliest_year
@@ -124,8 +122,11 @@ def _make_field(question: Question, as_of: date):
             choices.insert(0, SelectChoice("", gettext("Select one")))
         return field_class(label, choices=choices, validators=check, validate_choice=False)
     if question.widget == "date":
-        return StringField(label, validators=check, widget=DateInput(),
-                           render_kw={"maxlength": MAX_TYPED_LENGTH})
+        # A text box, not the browser's date picker: a picker blanks a date it cannot read
+        # (02/30/2026) and the person is told nothing was typed.
+        return StringField(label, validators=check, widget=TextInput(),
+                           render_kw={"maxlength": MAX_TYPED_LENGTH, "inputmode": "numeric",
+                                      "autocomplete": "off", "spellcheck": "false"})
     if question.widget == "money":
         return StringField(label, validators=check, widget=TextInput(),
                            render_kw={"inputmode": "decimal", "spellcheck": "false",
@@ -167,6 +168,8 @@ def _initial(question: Question, value: Any) -> dict[str, Any]:
         return {question.field: token_for(value)}
     if value is None:
         return {}
+    if question.widget == "date":
+        return {question.field: date.fromisoformat(value).strftime("%m/%d/%Y")}
     return {question.field: _plain_number(value) if isinstance(value, (int, float)) else value}
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from navigator.config import PROJECT_ROOT
 from navigator.engine.answers import MEDICARE, PRIVATE, FieldError
+from navigator.engine.datetext import DateTextError, parse_date_text
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
 from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
@@ -44,7 +45,7 @@ class DetailSpec:
 
 DETAIL_FIELDS: dict[str, DetailSpec] = {spec.name: spec for spec in (
     DetailSpec("patient_name", "Patient's full name", 100),
-    DetailSpec("date_of_birth", "Date of birth", 10, hint="YYYY-MM-DD, a real date in the past"),
+    DetailSpec("date_of_birth", "Date of birth", 10, hint="MM/DD/YYYY, for example 03/14/2017"),
     DetailSpec("member_id", "Member ID", 40),
     DetailSpec("group_number", "Group number", 40),
     DetailSpec("insurer_name", "Insurer or plan name", 120),
@@ -88,6 +89,8 @@ def validate_details(raw: Any, today: date | None = None
         message = detail_problem(spec, value, today)
         if message:
             errors.append(FieldError(name, message))
+        elif name == "date_of_birth":
+            clean[name] = parse_date_text(value).isoformat()    # kept one way, shown US-style
         else:
             clean[name] = value
     return (None, errors) if errors else (clean, [])
@@ -109,13 +112,19 @@ def detail_problem(spec: DetailSpec, value: str, today: date) -> str | None:
     return None
 
 
+def details_as_typed(details: dict[str, str]) -> dict[str, str]:
+    """Saved details as the form shows them: the date of birth written the American way."""
+    born = details.get("date_of_birth")
+    if not born:
+        return dict(details)
+    return {**details, "date_of_birth": date.fromisoformat(born).strftime("%m/%d/%Y")}
+
+
 def _date_of_birth_problem(value: str, today: date) -> str | None:
     try:
-        born = date.fromisoformat(value)
-    except ValueError:
-        born = None
-    if born is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        return "must be a real date written as YYYY-MM-DD, for example 1990-04-17"
+        born = parse_date_text(value)
+    except DateTextError as exc:
+        return str(exc)
     if born >= today:
         return f"must be in the past (before {today.isoformat()})"
     if born.year < today.year - 125:

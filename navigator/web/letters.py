@@ -52,7 +52,7 @@ FIELD_LABELS = {
     "denial_reason": _l("Reason given for the denial"),
 }
 FIELD_HINTS = {
-    "date_of_birth": _l("Written as YYYY-MM-DD, for example 1990-04-17."),
+    "date_of_birth": _l("Written as MM/DD/YYYY, for example 03/14/2017."),
     "member_id": _l("As printed on the insurance card. For Medicare, the Medicare number."),
     "prescriber_npi": _l("The 10-digit National Provider Identifier."),
     "practice_phone": _l("Digits, spaces and + ( ) - . only."),
@@ -139,7 +139,7 @@ def index():
 def details():
     current = _require_case()
     form = DetailsForm() if request.method == "POST" else DetailsForm(
-        data=current.case.details or {})
+        data=letter_service.details_as_typed(current.case.details or {}))
     if request.method == "POST" and form.validate():
         cases.save_details(db.get_session(), current.case, form.details())
         flash(_("Your letter details are saved."), "success")
