@@ -270,6 +270,7 @@ LETTER_SOURCES: dict[str, tuple[str, ...]] = {
     "formulary_exception": (),
     "network_gap_exception": (),
     "assistance_cover_letter": (),
+    "claim_file_request": (),          # its calling rules cite the claims and hearing rules
 }
 
 
