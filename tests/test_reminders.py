@@ -442,3 +442,29 @@ def test_reminders_send_command_runs_one_pass(runner, mail_app, smtp):
     result = runner.invoke(args=["reminders", "send"])
     assert result.exit_code == 0, result.output
     assert "0 sent" in result.output
+
+
+def test_a_step_marked_by_link_shows_in_the_caseload(mail_app, smtp, worker, worker_client):
+    from flask import url_for
+
+    from navigator.models import User
+
+    with Session(mail_app.extensions["db_engine"], expire_on_commit=False) as session:
+        case = cases.create_case(session, answers(coverage="employer", denial="claim",
+                                                  denial_date="2026-06-20"))
+        case.organisation_id, case.owner_user_id = worker.organisation_id, worker.id
+        case.client_name = "Rosalind Okonkwo"
+        session.add(case)
+        session.commit()
+        reminders.subscribe(session, user=session.get(User, worker.id), first_name="Ada",
+                            email=worker.email, time_zone="America/Denver", consent=True)
+        plan = reminders.plan_for(case, mail_app.extensions["rulebook"], date(2026, 11, 25))
+    deadline = plan.deadlines[0]
+    _send_pass(mail_app, _at(deadline.date + timedelta(days=7), 16))
+    link = re.search(r"https://\S+/r/done/\S+", smtp.bodies()[0]).group(0)
+    mail_app.test_client().post(urlsplit(link).path)
+    with mail_app.test_request_context():
+        case_url = url_for("caseload.case_page", public_id=case.public_id)
+    page = worker_client.get(case_url).get_data(as_text=True)
+    step = page[page.index(f'id="step-{deadline.id}"'):][:800]
+    assert "Done" in step and "the family, by the link in a reminder" in step

@@ -250,12 +250,16 @@ def update_case(session: Session, user: User, case: Case, client_name: str, stat
     return case
 
 
+BY_LINK = "the family, by the link in a reminder"
+
+
 def progress(session: Session, case: Case) -> dict[str, tuple[StepProgress, str]]:
     """step id -> (progress, name of who marked it)."""
     rows = session.exec(select(StepProgress, User.name)
                         .join(User, User.id == StepProgress.user_id, isouter=True)
                         .where(StepProgress.case_id == case.id))
-    return {item.step_id: (item, name or "") for item, name in rows}
+    return {item.step_id: (item, name or (BY_LINK if item.via == "link" else ""))
+            for item, name in rows}
 
 
 def mark_step(session: Session, user: User, case: Case, plan: Plan, step_id: str, state: str,

@@ -9,6 +9,7 @@ if the person gave an address: some carriers block such texts.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -82,12 +83,23 @@ class Mailer:
     def send(self, to: str, message: Message) -> None:
         settings = self.settings
         try:
-            asyncio.run(aiosmtplib.send(
+            run_coroutine(aiosmtplib.send(
                 self.build(to, message), hostname=settings.host, port=settings.port,
                 username=settings.username, password=settings.password,
                 use_tls=settings.implicit_tls, timeout=SMTP_TIMEOUT_SECONDS))
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise SendError(f"email not sent ({type(exc).__name__})") from exc
+
+
+def run_coroutine(coroutine):
+    """Run aiosmtplib's coroutine to the end from plain code. A thread that already runs an
+    event loop (as Playwright's sync API leaves one) gets a helper thread with its own loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        return helper.submit(asyncio.run, coroutine).result()
 
 
 class TextSender(Protocol):

@@ -61,8 +61,14 @@ def guarded_page(browser, base_url, width):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    with serving(migrated_app(tmp_path_factory.mktemp("browser"))) as base_url:
+def browser_app(tmp_path_factory):
+    """The live server's app, for tests that set up data directly."""
+    return migrated_app(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_app):
+    with serving(browser_app) as base_url:
         yield base_url
 
 
