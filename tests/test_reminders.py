@@ -328,7 +328,12 @@ def test_family_signs_up_with_consent_from_the_plan(client, app):
                                           "email": "not an address", "time_zone": "Mars/Base",
                                           "consent": "y"})
     assert bad.status_code == 400
-    assert "<b>Zelda" not in bad.get_data(as_text=True)
+    page = bad.get_data(as_text=True)
+    assert "<b>Zelda" not in page
+    # Every wrong field is named at once, and what was typed stays in the form.
+    for message in ("Give one first name", "Give an email address", "Choose your time zone"):
+        assert message in page
+    assert 'value="not an address"' in page
     ok = client.post("/reminders", data={"first_name": "Zelda", "channel": "email",
                                          "email": "zelda@family.example",
                                          "time_zone": "America/Chicago", "consent": "y"},

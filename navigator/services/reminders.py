@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from navigator.engine import RuleBook, evaluate, validate_answers
 from navigator.models import (
+    REMINDER_CHANNELS,
     Case,
     CaseDate,
     CaseEvent,
@@ -105,6 +106,14 @@ class SubscriptionError(ValueError):
         self.field = field
 
 
+class SubscriptionErrors(ValueError):
+    """Every wrong field of a sign-up: {field: message}."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
 # --- signing up --------------------------------------------------------------------------------
 
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
@@ -146,18 +155,31 @@ def subscribe(session: Session, *, first_name: str, time_zone: str, consent: boo
               email: str = "", phone: str = "", channel: str = "email",
               case: Case | None = None, user: User | None = None,
               now: datetime | None = None) -> ReminderSubscription:
-    """Record consent and the contact; any earlier sign-up for the same case or worker ends."""
-    if not consent:
-        raise SubscriptionError("consent", "Tick the box to agree to reminders, or leave this "
-                                "page: nothing is stored without it.")
+    """Record consent and the contact; any earlier sign-up for the same case or worker ends.
+    Raises SubscriptionErrors naming every wrong field at once."""
     if (case is None) == (user is None):
         raise ValueError("a subscription is for one case or one worker")
-    if channel not in ("email", "text"):
-        raise SubscriptionError("channel", "Choose email or text message.")
-    first = clean_first_name(first_name)
-    zone = clean_time_zone(time_zone)
-    address = clean_email(email) if (email or "").strip() or channel == "email" else None
-    number = clean_phone(phone) if channel == "text" else None
+    problems: dict[str, str] = {}
+
+    def checked(clean, value):
+        try:
+            return clean(value)
+        except SubscriptionError as exc:
+            problems[exc.field] = str(exc)
+            return None
+
+    if channel not in REMINDER_CHANNELS:
+        problems["channel"] = "Choose email or text message."
+    first = checked(clean_first_name, first_name)
+    zone = checked(clean_time_zone, time_zone)
+    wants_email = bool((email or "").strip()) or channel != "text"
+    address = checked(clean_email, email) if wants_email else None
+    number = checked(clean_phone, phone) if channel == "text" else None
+    if not consent:
+        problems["consent"] = ("Tick the box to agree to reminders, or leave this page: nothing "
+                               "is stored without it.")
+    if problems:
+        raise SubscriptionErrors(problems)
     now = now or utcnow()
     for earlier in active_subscriptions(session, case=case, user=user):
         earlier.unsubscribed_at = now

@@ -84,7 +84,7 @@ class SubscribeForm(FlaskForm):
     first_name = StringField(_l("First name"), render_kw={"maxlength": 60,
                                                           "autocomplete": "given-name"},
                              description=_l("The only personal word a reminder holds."))
-    channel = RadioField(_l("How should we remind you?"), default="email",
+    channel = RadioField(_l("How should we remind you?"), default="email", validate_choice=False,
                          choices=[SelectChoice("email", _l("Email")),
                                   SelectChoice("text", _l("Text message (email when a text "
                                                           "cannot be sent)"))])
@@ -94,14 +94,15 @@ class SubscribeForm(FlaskForm):
     phone = TelField(_l("Mobile number (for text messages)"),
                      render_kw={"maxlength": 20, "autocomplete": "tel"},
                      validators=[Optional()])
-    time_zone = SelectField(_l("Time zone"), choices=ZONE_CHOICES,
+    # The service checks the choices, so every wrong field is named in one go.
+    time_zone = SelectField(_l("Time zone"), choices=ZONE_CHOICES, validate_choice=False,
                             description=_l("Reminders come at about 9 a.m. your time."))
     consent = BooleanField(_l("I agree to get reminders at this address. I can stop them "
                               "with one click in any message."))
 
 
 class WorkerSubscribeForm(FlaskForm):
-    time_zone = SelectField(_l("Time zone"), choices=ZONE_CHOICES,
+    time_zone = SelectField(_l("Time zone"), choices=ZONE_CHOICES, validate_choice=False,
                             description=_l("Reminders come at about 9 a.m. your time."))
     consent = BooleanField(_l("Email me reminders for the clients I own, at my sign-in "
                               "address. I can stop them with one click in any message."))
@@ -134,11 +135,14 @@ class CallForm(FlaskForm):
     use_in_letters = BooleanField(_l("Quote this call in my appeal letters"), default=True)
 
 
-def _add_errors(form: FlaskForm, problems: dict[str, str]) -> None:
+def _add_errors(form: FlaskForm, problems: dict[str, str], name_the_field: bool = True) -> None:
+    """Service messages onto their fields; `name_the_field` for messages that do not say which
+    field they are about ("is required")."""
     for name, message in problems.items():
         field = form._fields.get(name)
         if field is not None:
-            field.errors = [*field.errors, f"{field.label.text}: {message}"]
+            text = f"{field.label.text}: {message}" if name_the_field else message
+            field.errors = [*field.errors, text]
 
 
 def _require_case() -> Case:
@@ -164,8 +168,8 @@ def reminders_page():
                                 channel=form.channel.data or "email",
                                 time_zone=form.time_zone.data or "",
                                 consent=bool(form.consent.data))
-        except reminders.SubscriptionError as exc:
-            _add_errors(form, {exc.field: str(exc)})
+        except reminders.SubscriptionErrors as exc:
+            _add_errors(form, exc.problems, name_the_field=False)
         else:
             flash(_("Reminders are on. Each message has a link to stop them."), "success")
             return redirect(url_for("followup.reminders_page"))
@@ -217,11 +221,11 @@ def worker_reminders():
             flash(_("Reminders are off. Nothing more will be sent."), "success")
             return redirect(url_for("followup.worker_reminders"))
         try:
-            reminders.subscribe(dbs, user=user, first_name=user.name.split()[0],
+            reminders.subscribe(dbs, user=user, first_name=_greeting_name(user.name),
                                 email=user.email, time_zone=form.time_zone.data or "",
                                 consent=bool(form.consent.data))
-        except reminders.SubscriptionError as exc:
-            _add_errors(form, {exc.field: str(exc)})
+        except reminders.SubscriptionErrors as exc:
+            _add_errors(form, exc.problems, name_the_field=False)
         else:
             flash(_("Reminders are on for your clients."), "success")
             return redirect(url_for("followup.worker_reminders"))
@@ -229,6 +233,12 @@ def worker_reminders():
     return render_template("followup/worker_reminders.html", form=form,
                            active=reminders.active_subscriptions(dbs, user=user),
                            zones=reminders.TIME_ZONES), status
+
+
+def _greeting_name(full_name: str) -> str:
+    """The worker's first name for "Hello ...", or "there" when it is not a plain name."""
+    words = (full_name or "").split()
+    return words[0] if words and reminders.NAME_PATTERN.match(words[0]) else "there"
 
 
 # --- the signed links in messages ---------------------------------------------------------------
