@@ -40,8 +40,26 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
 
     register_commands(app)
     if app.config.get("RECHECK_ON_START", True):
-        _recheck_saved_cases(app)
+        _start_recheck(app)
     return app
+
+
+def _start_recheck(app: Flask) -> None:
+    """New rules mean every saved plan is re-evaluated once. With a queue (REDIS_URL) start-up
+    only enqueues that work, so no instance, worker or CLI command waits for it; without one,
+    the first process to start with the new rules does it (`navigator recheck` does it too)."""
+    if not app.config.get("REDIS_URL"):
+        _recheck_saved_cases(app)
+        return
+    from redis.exceptions import RedisError
+
+    from navigator import jobs
+
+    try:
+        jobs.enqueue_recheck(app)
+    except RedisError as exc:
+        app.logger.warning("rules recheck not queued (%s): run `navigator recheck`",
+                           type(exc).__name__)
 
 
 def _recheck_saved_cases(app: Flask) -> None:

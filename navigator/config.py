@@ -34,11 +34,11 @@ class Config:
     PROXY_HOPS = 0              # proxies in front whose X-Forwarded-* headers are trusted
     METRICS_ENABLED = False     # Prometheus metrics at /metrics, for METRICS_ALLOW addresses
     METRICS_ALLOW = "127.0.0.1,::1"
-    QUEUE_NAMES = "default"     # RQ queues whose depth /metrics reports (with REDIS_URL)
     API_RATE_LIMIT = "120 per minute"
     API_KEY_RATE_LIMIT = "60 per minute"   # per organisation key; a batch call plans up to 1,000
     RULES_RELOAD_SECONDS = 30   # 0 turns the check for edited rule files off
     PDF_PROCESSES = 0           # >0: render PDFs in that many lower-priority processes
+    RECHECK_ON_START = True     # re-evaluate saved plans when the rules changed (queued with Redis)
     MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -76,6 +76,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    RECHECK_ON_START = False    # tests of the recheck ask for it; the others need not pay for it
     SECRET_KEY = "testing-secret-key-not-for-production-use"  # nosec B105
     WTF_CSRF_ENABLED = False
 
@@ -122,7 +123,6 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "PROXY_HOPS": int,
     "METRICS_ENABLED": bool,
     "METRICS_ALLOW": str,
-    "QUEUE_NAMES": str,
     "API_RATE_LIMIT": str,
     "API_KEY_RATE_LIMIT": str,
     "RULES_RELOAD_SECONDS": int,

@@ -86,6 +86,34 @@ def scan(reschedule: bool = True) -> int:
     return len(waiting)
 
 
+def recheck_rules() -> str:
+    """Job: re-evaluate every saved case against this worker's rules, once per rules version
+    (the version is claimed in the database, so a second run or a second worker does nothing)."""
+    from navigator.services.recheck import recheck_if_rules_changed
+
+    app = worker_app()
+    book = app.extensions["rulebook"]
+    with app.app_context(), Session(app.extensions["db_engine"]) as session:
+        report = recheck_if_rules_changed(session, book)
+    if report is None:
+        return f"rules {book.version}: already rechecked"
+    return f"rules {book.version}: rechecked {report.checked} case(s), {report.flagged} changed"
+
+
+def enqueue_recheck(app: Flask) -> None:
+    """Put the rules recheck on the queue unless this rules version's job is already there,
+    running or done (two processes starting at the same instant may both add it: the second
+    run then finds the version claimed and does nothing)."""
+    version = app.extensions["rulebook"].version
+    jobs_queue = queue(app)
+    job_id = f"recheck-{version}"
+    existing = jobs_queue.fetch_job(job_id)
+    if existing is not None and existing.get_status() not in ("failed", "stopped", "canceled"):
+        return
+    jobs_queue.enqueue(recheck_rules, job_id=job_id, result_ttl=86400,
+                       description=f"rules recheck for {version}")
+
+
 def run_worker(app: Flask, burst: bool = False, scan_now: bool = True) -> None:
     """Start a worker in this process (SimpleWorker: jobs run here, on the app built once)."""
     _apps["app"] = app

@@ -80,7 +80,7 @@ def test_metrics_report_queue_depth_from_redis(db_url):
     connection.rpush(f"rq:queue:{queue}", "job-1", "job-2")
     try:
         app = create_app({"DATABASE_URL": db_url, "METRICS_ENABLED": True,
-                          "REDIS_URL": REDIS_URL, "QUEUE_NAMES": queue})
+                          "REDIS_URL": REDIS_URL, "REMINDER_QUEUE": queue})
         text = app.test_client().get("/metrics").get_data(as_text=True)
     finally:
         connection.delete(f"rq:queue:{queue}")

@@ -100,7 +100,8 @@ def _save(session, org_user, name, data):
 
 def test_rule_edit_flags_exactly_the_changed_plans(app, db_url, rules_copy, make_worker):
     worker = make_worker("recheck@clinic.example", role="admin")
-    first = create_app({"DATABASE_URL": db_url, "RULES_DIR": str(rules_copy)})
+    first = create_app({"DATABASE_URL": db_url, "RULES_DIR": str(rules_copy),
+                        "RECHECK_ON_START": True})
     with Session(first.extensions["db_engine"], expire_on_commit=False) as session:
         ids = {
             "self_funded": _save(session, worker, "Sam Self", answers()),
@@ -117,7 +118,8 @@ def test_rule_edit_flags_exactly_the_changed_plans(app, db_url, rules_copy, make
     assert result.exit_code == 0 and " 0 plan(s) changed" in result.output
 
     _edit_one_rule(rules_copy)
-    second = create_app({"DATABASE_URL": db_url, "RULES_DIR": str(rules_copy)})  # rechecks
+    second = create_app({"DATABASE_URL": db_url, "RULES_DIR": str(rules_copy),
+                         "RECHECK_ON_START": True})  # rechecks
     assert second.extensions["rulebook"].version != first.extensions["rulebook"].version
     with Session(second.extensions["db_engine"]) as session:
         found = {case.public_id: case for case in session.exec(select(Case))}
@@ -169,7 +171,45 @@ def test_answer_changes_are_not_flagged_as_rule_changes(app, worker):
 
 
 def test_start_up_recheck_runs_once_per_rules_version(app, db_url):
+    app = create_app({"DATABASE_URL": db_url, "RECHECK_ON_START": True})
     with Session(app.extensions["db_engine"]) as session:
         assert recheck.last_checked_version(session) == app.extensions["rulebook"].version
         assert recheck.claim_version(session, app.extensions["rulebook"].version) is False
         assert recheck.recheck_if_rules_changed(session, app.extensions["rulebook"]) is None
+
+
+def _redis_reachable() -> bool:
+    import redis
+    try:
+        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="Redis is not running at 127.0.0.1:6379")
+def test_with_a_queue_start_up_only_enqueues_the_recheck_and_a_worker_does_it(app, db_url):
+    import uuid
+
+    from rq import Queue, SimpleWorker
+
+    from navigator import jobs
+
+    queue_name = f"navigator-test-{uuid.uuid4().hex}"
+    settings = {"DATABASE_URL": db_url, "RECHECK_ON_START": True,
+                "REDIS_URL": "redis://127.0.0.1:6379/0", "REMINDER_QUEUE": queue_name}
+    started = create_app(settings)
+    version = started.extensions["rulebook"].version
+    queued = Queue(queue_name, connection=jobs.redis_connection(started))
+    try:
+        with Session(started.extensions["db_engine"]) as session:
+            assert recheck.last_checked_version(session) != version      # not done at start-up
+        create_app(settings)                                                # a second instance
+        assert queued.job_ids == [f"recheck-{version}"]                     # one job for both
+        jobs._apps["app"] = started
+        SimpleWorker([queued], connection=queued.connection).work(burst=True)
+        with Session(started.extensions["db_engine"]) as session:
+            assert recheck.last_checked_version(session) == version
+    finally:
+        jobs._apps.pop("app", None)
+        queued.empty()
+        queued.delete()

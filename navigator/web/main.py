@@ -58,6 +58,6 @@ def prometheus_metrics():
     allowed = {a.strip() for a in str(config.get("METRICS_ALLOW", "")).split(",") if a.strip()}
     if not config.get("METRICS_ENABLED") or request.remote_addr not in allowed:
         abort(404)
-    queues = tuple(q.strip() for q in str(config.get("QUEUE_NAMES", "")).split(",") if q.strip())
-    body, content_type = metrics.exposition(str(config.get("REDIS_URL") or ""), queues)
+    body, content_type = metrics.exposition(str(config.get("REDIS_URL") or ""),
+                                            (str(config["REMINDER_QUEUE"]),))
     return Response(body, content_type=content_type)
