@@ -151,3 +151,13 @@ def test_plan_page_follows_changed_answers_not_a_stale_cache(app, medicare_clien
     changed = medicare_client.get("/plan").get_data(as_text=True)
     assert changed != first
     assert "Part D" in changed
+
+
+def test_directories_are_listed_apart_from_programs_and_closed_funds_say_closed(medicare_client):
+    page = medicare_client.get("/plan").data.decode()
+    resources = page.index('id="programs-resources"')
+    assert page.index("GetInsulin.org") > resources and page.index("RxAssist") > resources
+    likely = page[page.index('id="programs-likely"'):page.index('id="programs-maybe"')]
+    assert "GetInsulin" not in likely and "RxAssist" not in likely
+    fund = page.index("Co-Pay Relief Program")
+    assert 'class="tag tag-no">Closed<' in page[fund:fund + 400]

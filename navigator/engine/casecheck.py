@@ -56,6 +56,10 @@ def check_case(book: RuleBook, file: str, case: RuleCase) -> CaseResult:
     for program_id in expect.programs_absent:
         if program_id in programs:
             fail(f"program {program_id}: should not be in the plan")
+    resource_ids = [resource.id for resource in plan.resources]
+    for resource_id in expect.resources:
+        if resource_id not in resource_ids:
+            fail(f"resource {resource_id}: missing (plan has {resource_ids})")
     letter_ids = [letter.id for letter in plan.letters]
     for letter_id in expect.letters:
         if letter_id not in letter_ids:

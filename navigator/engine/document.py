@@ -1,7 +1,7 @@
 """The plan as a versioned JSON document for batch use: each source listed once, cited by id.
 
 Shape `navigator.plan/2` (docs/API.md): the fields of `Plan`, plus `format` and `sources`
-(id -> source); in steps and programs `sources` is a list of source ids, and a deadline's
+(id -> source); in steps, programs and resources `sources` is a list of source ids, and a deadline's
 `source` is a source id. The full shape (`Plan.model_dump`) repeats a source wherever it is
 cited; this one is what the CLI's jsonl/compact output and the API's batch endpoint return.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from navigator.engine.plan import Deadline, Plan, Program, Source, Step
+from navigator.engine.plan import Deadline, Plan, Program, Resource, Source, Step
 
 DOCUMENT_FORMAT = "navigator.plan/2"
 
@@ -17,7 +17,7 @@ DOCUMENT_FORMAT = "navigator.plan/2"
 def plan_document(plan: Plan) -> dict[str, Any]:
     data = plan.model_dump(mode="json")
     sources: dict[str, dict] = {}
-    for group in ("steps", "programs"):
+    for group in ("steps", "programs", "resources"):
         for item in data[group]:
             item["sources"] = [_cite(source, sources) for source in item["sources"]]
     for deadline in data["deadlines"]:
@@ -40,6 +40,10 @@ class DocumentProgram(Program):
     sources: list[str]
 
 
+class DocumentResource(Resource):
+    sources: list[str]
+
+
 class DocumentDeadline(Deadline):
     source: str
 
@@ -48,5 +52,6 @@ class PlanDocument(Plan):
     format: Literal["navigator.plan/2"]
     steps: list[DocumentStep]
     programs: list[DocumentProgram]
+    resources: list[DocumentResource] = []
     deadlines: list[DocumentDeadline]
     sources: dict[str, Source]

@@ -15,7 +15,7 @@ from navigator.engine.loader import (
     RuleBook,
     default_rulebook,
 )
-from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Source, Step
+from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Resource, Source, Step
 from navigator.engine.programs import assess
 from navigator.engine.text import Placeholder, Text, lookup
 from navigator.textformat import us_date, usd
@@ -52,6 +52,7 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
     route = "none"
     placed: list[tuple[int, int, int, Step, CompiledStep, CompiledRule]] = []
     program_ids: dict[str, None] = {}
+    resource_ids: dict[str, None] = {}
     letters: dict[str, Letter] = {}
     warnings: list[str] = []
     for rule_index, rule in enumerate(fired):
@@ -63,6 +64,8 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
                            context.step(rule, step), step, rule))
         for program_id in rule.programs:
             program_ids.setdefault(program_id)
+        for resource_id in rule.resources:
+            resource_ids.setdefault(resource_id)
         for letter_id in rule.letters:
             if letter_id not in letters:
                 letters[letter_id] = Letter(id=letter_id, title=book.letters[letter_id].title,
@@ -84,6 +87,7 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
     return Plan(
         rules_version=book.version, reviewed=book.reviewed, as_of=as_of,
         fpl_percent=facts["fpl_percent"], coverage_route=route, steps=steps, programs=programs,
+        resources=[context.resource(resource_id) for resource_id in resource_ids],
         letters=list(letters.values()), deadlines=deadlines, warnings=list(dict.fromkeys(warnings)),
         trace=[rule.id for rule in fired])
 
@@ -238,7 +242,7 @@ class _Context:
 
     def program(self, program_id: str) -> Program:
         spec = self.book.programs[program_id]
-        eligible, reason = assess(spec, self.facts, self.book.pump_names)
+        eligible, reason = assess(spec, self.facts, self.book.pump_names, self.book.cgms)
         # Plans share Program objects (frozen); most people fall in a few eligibility outcomes.
         key = (program_id, eligible, reason)
         cached = self.book.program_outputs.get(key)
@@ -256,7 +260,17 @@ class _Context:
         return Program(
             id=spec.id, name=spec.name, sponsor=spec.sponsor, kind=spec.kind,
             covers=list(spec.covers), eligible=eligible, reason=reason, how_to_apply=apply.text,
-            contact=contact, sources=[self.source(s) for s in spec.sources], verified=spec.verified)
+            contact=contact, sources=[self.source(s) for s in spec.sources], verified=spec.verified,
+            status=spec.status)
+
+    def resource(self, resource_id: str) -> Resource:
+        spec = self.book.resources[resource_id]
+        contact = None
+        if spec.phone or spec.url:
+            contact = Contact(name=spec.sponsor, phone=spec.phone, url=spec.url)
+        return Resource(id=spec.id, name=spec.name, sponsor=spec.sponsor, what=spec.what,
+                        contact=contact, sources=[self.source(s) for s in spec.sources],
+                        verified=spec.verified)
 
 
 @dataclass(frozen=True)

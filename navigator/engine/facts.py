@@ -33,6 +33,7 @@ DERIVED_TYPES: dict[str, FactType] = {
     "chip_appeal_route": FactType("enum", ("medicaid_fair_hearing", "plan_then_external_review",
                                            "unknown")),
     "state_external_review": FactType("bool"),
+    "cgm_pump_match": FactType("enum", ("yes", "no", "no_cgm", "unknown")),
 }
 # Help with Medicare costs that brings Extra Help with it (full Medicaid, a Medicare Savings
 # Program, SSI): Social Security treats these people as eligible without an application.
@@ -168,6 +169,28 @@ def turns_65_within_year(answers: dict[str, Any], birth: date | None, on: date) 
     return on < birthday <= on + timedelta(days=365)
 
 
+def pump_cgm_ids(book: RuleBook, pump: Any) -> frozenset[str] | None:
+    """The CGM answers the wanted pump works with (pumps.yaml cgm_answers); None when unknown or
+    the pump uses none."""
+    if pump is None or not pump.compatible_cgms:
+        return None
+    names = set(pump.compatible_cgms)
+    return frozenset(answer for answer, listed in book.cgm_answers.items() if names & set(listed))
+
+
+def cgm_pump_match(book: RuleBook, answers: dict[str, Any], pump: Any) -> str:
+    """Whether the CGM in use works with the wanted (automated) pump."""
+    fits = pump_cgm_ids(book, pump)
+    if fits is None:
+        return "unknown"
+    if not answers.get("uses_cgm"):
+        return "no_cgm"
+    cgm = answers.get("cgm_in_use")
+    if cgm is None or cgm == "other":
+        return "unknown"
+    return "yes" if cgm in fits else "no"
+
+
 def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, Any]:
     state = book.states[answers["state"]]
     pump = book.pumps.get(answers["pump_wanted"])
@@ -202,6 +225,8 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         turns_65_within_year=turning_65,
         medicare_start_date=medicare_start(birth) if birth and turning_65 else None,
         chip_appeal_route=state.chip.appeal_route,
+        pump_cgm_ids=pump_cgm_ids(book, pump),
+        cgm_pump_match=cgm_pump_match(book, answers, pump),
         state_external_review=state.external_review is not None,
     )
     return facts

@@ -18,13 +18,13 @@ from pydantic import BaseModel, ValidationError
 
 from navigator import yamlfile
 from navigator.engine import schema
-from navigator.engine.answers import COVERAGES, FIELDS, STATES
+from navigator.engine.answers import CGMS, COVERAGES, FIELDS, STATES
 from navigator.engine.conditions import ConditionError, Predicate, compile_condition
 from navigator.engine.facts import FACT_TYPES, fact_types
 from navigator.engine.text import Placeholder, Text, parse_text
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
-LIST_KEYS = ("rules", "programs", "pumps", "letters", "cases")
+LIST_KEYS = ("rules", "programs", "resources", "cgms", "pumps", "letters", "cases")
 MAPPING_KEYS = ("sources", "parameters", "billing_codes")
 # The parameters behind the derived facts extra_help_status and msp_screen.
 LOW_INCOME_PARAMETERS = ("lis.income_limit_pct_fpl", "msp.income_disregard_usd_month",
@@ -111,6 +111,7 @@ class CompiledRule:
     sets: dict[str, str]
     steps: tuple[CompiledStep, ...]
     programs: tuple[str, ...]
+    resources: tuple[str, ...]
     letters: tuple[str, ...]
     warnings: tuple[Text, ...]
 
@@ -124,6 +125,8 @@ class RuleBook:
     parameters: dict[str, schema.ParameterSpec]
     states: dict[str, schema.StateSpec]
     programs: dict[str, schema.ProgramSpec]
+    resources: dict[str, schema.ResourceSpec]
+    cgms: dict[str, schema.CgmSpec]
     pumps: dict[str, schema.PumpSpec]
     letters: dict[str, schema.LetterSpec]
     rules: tuple[CompiledRule, ...]
@@ -169,6 +172,7 @@ class RuleBook:
         return {"rules": len(self.rules), "steps": sum(len(r.steps) for r in self.rules),
                 "sources": len(self.sources), "parameters": len(self.parameters),
                 "states": len(self.states), "programs": len(self.programs),
+                "resources": len(self.resources),
                 "pumps": len(self.pumps), "letters": len(self.letters)}
 
 
@@ -267,6 +271,10 @@ def load_rulebook(root: str | Path) -> RuleBook:
                 problems.append(Problem("rules/programs", f"program {program.id}",
                                         "eligibility.pumps", f"unknown pump {pump_id!r}; known: "
                                         + ", ".join(pumps)))
+    resources = _load_list(root, "resources.yaml", schema.ResourcesFile, "resources", checker,
+                           problems)
+    cgms = _load_list(root, "cgms.yaml", schema.CgmsFile, "cgms", checker, problems)
+    _check_cgms(cgms, programs, problems)
     letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", None, problems)
     checker.states, checker.pumps = states, pumps
     checker.fact_types = fact_types(tuple(pumps))
@@ -277,7 +285,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         rel = _rel(path, root)
         parsed = _validate(schema.RulesFile, _read_yaml(path, root, problems), rel, problems)
         for spec in (parsed.rules if parsed else ()):
-            compiled = checker.rule(rel, file_index, spec, programs, letters)
+            compiled = checker.rule(rel, file_index, spec, programs, letters, resources)
             if compiled:
                 rules.append(compiled)
                 rule_whens[compiled.id] = spec.when
@@ -310,6 +318,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         sources_out=sources_out, by_coverage=_bucket_by_coverage(rules, rule_whens),
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
         billing_codes=billing_codes, cgm_answers=cgm_answers, pump_estimate=pump_estimate,
+        resources=resources, cgms=cgms,
         rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
@@ -508,6 +517,21 @@ def _load_list(root, pattern, model, key, checker, problems) -> dict:
     return items
 
 
+def _check_cgms(cgms: dict, programs: dict, problems: list[Problem]) -> None:
+    """The CGM names match the answer values, and programs name only known CGMs. Which pumps
+    work with which CGM answer is the pump catalogue's cgm_answers."""
+    if not cgms:
+        return
+    if set(cgms) != set(CGMS):
+        problems.append(Problem("rules/cgms.yaml", None, "id",
+                                f"the CGM ids must be exactly the answer values {', '.join(CGMS)}"))
+    for program in programs.values():
+        for cgm_id in program.eligibility.cgms or ():
+            if cgm_id not in cgms:
+                problems.append(Problem("rules/programs", f"program {program.id}",
+                                        "eligibility.cgms", f"unknown CGM {cgm_id!r}"))
+
+
 def _check_unverified(root, rel, item, spec, paths, problems) -> None:
     data = spec.model_dump()
     for dotted in paths:
@@ -553,7 +577,8 @@ class _Checker:
             if source_id not in self.known_sources:
                 self.problems.append(Problem(rel, item, where, f"unknown source id {source_id!r}"))
 
-    def rule(self, rel, file_index, spec: schema.RuleSpec, programs, letters) -> CompiledRule | None:
+    def rule(self, rel, file_index, spec: schema.RuleSpec, programs, letters,
+             resources=None) -> CompiledRule | None:
         item = f"rule {spec.id}"
         before = len(self.problems)
         self.sources(rel, item, spec.sources)
@@ -567,6 +592,9 @@ class _Checker:
         for program_id in spec.programs:
             if program_id not in programs:
                 self.problems.append(Problem(rel, item, "programs", f"unknown program {program_id!r}"))
+        for resource_id in spec.resources:
+            if resource_id not in (resources or {}):
+                self.problems.append(Problem(rel, item, "resources", f"unknown resource {resource_id!r}"))
         for letter_id in spec.letters:
             if letter_id not in letters:
                 self.problems.append(Problem(rel, item, "letters", f"unknown letter {letter_id!r}"))
@@ -578,7 +606,8 @@ class _Checker:
         return CompiledRule(
             id=spec.id, title=spec.title, why=spec.why, reviewed=spec.reviewed, file=rel,
             applies=applies, source_ids=tuple(spec.sources), sets=dict(spec.sets), steps=steps,
-            programs=tuple(spec.programs), letters=tuple(spec.letters), warnings=warnings)
+            programs=tuple(spec.programs), resources=tuple(spec.resources),
+            letters=tuple(spec.letters), warnings=warnings)
 
     def _with_sources(self, step: CompiledStep, rule_sources: list[str]) -> CompiledStep:
         ids = tuple(dict.fromkeys((*rule_sources, *step.source_ids)))

@@ -60,6 +60,18 @@ class Program(_Out):
     contact: Contact | None = None
     sources: list[Source]
     verified: bool
+    status: Literal["open", "closed", "unknown"] = "open"
+
+
+class Resource(_Out):
+    """A directory or tool that helps find help; it has no eligibility of its own."""
+    id: str
+    name: str
+    sponsor: str
+    what: str
+    contact: Contact | None = None
+    sources: list[Source]
+    verified: bool
 
 
 class Letter(_Out):
@@ -86,6 +98,7 @@ class Plan(_Out):
     coverage_route: Literal["dme", "pharmacy", "both", "none"]
     steps: list[Step]
     programs: list[Program]
+    resources: list[Resource] = []
     letters: list[Letter]
     deadlines: list[Deadline]
     warnings: list[str]

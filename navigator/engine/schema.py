@@ -176,6 +176,10 @@ class Eligibility(Strict):
     age_max: StrictInt | None = None
     diabetes_types: list[Literal["type1", "type2", "other"]] | None = None
     terms_published: StrictBool = True
+    # Only for these CGMs (ids in rules/cgms.yaml): not for a pump that cannot use them.
+    cgms: list[str] | None = None
+    extra_help_excluded: StrictBool = False       # the sponsor excludes people with Extra Help (LIS)
+    medicaid_eligible_excluded: StrictBool = False  # ... or people who could get Medicaid
 
 
 class HowToApply(Strict):
@@ -195,6 +199,10 @@ class ProgramSpec(Strict):
     sources: list[str] = Field(min_length=1)
     verified: StrictBool
     checked: date
+    # open | closed (never "likely"; shown as closed) | unknown (funds that open and close,
+    # or a program with no current page: never better than "maybe")
+    status: Literal["open", "closed", "unknown"] = "open"
+    status_checked: date | None = None    # when the status was last seen
     note: str | None = None
 
 
@@ -209,6 +217,38 @@ class PriceSpec(Strict):
     sources: list[str] = Field(min_length=1)
     verified: StrictBool
     note: str | None = None
+
+
+class ResourceSpec(Strict):
+    """A directory or tool (GetInsulin, RxAssist, NeedyMeds): help to find help, with no
+    eligibility of its own. Shown apart from the programs, never as "likely eligible"."""
+    id: str = Identifier
+    name: str
+    sponsor: str
+    what: str
+    covers: list[Literal["pump", "supplies", "insulin", "cgm"]] = Field(min_length=1)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    phone: str | None = None
+    sources: list[str] = Field(min_length=1)
+    verified: StrictBool
+    checked: date
+
+
+class ResourcesFile(Strict):
+    resources: list[ResourceSpec]
+
+
+class CgmSpec(Strict):
+    """A CGM a person may use (the answer `cgm_in_use`), named for the plan's reasons. Which pumps
+    work with it is the pump catalogue's cgm_answers (rules/pumps.yaml)."""
+    id: str = Identifier
+    name: str
+    maker: str
+    sources: list[str] = []
+
+
+class CgmsFile(Strict):
+    cgms: list[CgmSpec]
 
 
 class PumpSpec(Strict):
@@ -357,6 +397,7 @@ class RuleSpec(Strict):
     sets: dict[Literal["coverage_route"], Literal["dme", "pharmacy", "both", "none"]] = {}
     steps: list[StepSpec] = []
     programs: list[str] = []
+    resources: list[str] = []
     letters: list[str] = []
     warnings: list[str] = []
 
@@ -373,6 +414,7 @@ class CaseExpect(Strict):
     steps_absent: list[str] = []
     programs: dict[str, StrictBool | Literal["maybe"]] = {}
     programs_absent: list[str] = []
+    resources: list[str] = []
     letters: list[str] = []
     letters_absent: list[str] = []
     deadlines: dict[str, date] = {}

@@ -40,8 +40,14 @@ def plan_as_text(plan: Plan) -> str:
     if plan.programs:
         lines += ["", "PROGRAMS"]
         for program in plan.programs:
-            lines.append(f"- {program.name} ({program.sponsor}): {ELIGIBLE_WORDS[program.eligible]}."
+            word = "closed" if program.status == "closed" else ELIGIBLE_WORDS[program.eligible]
+            lines.append(f"- {program.name} ({program.sponsor}): {word}."
                          f" {program.reason}")
+    if plan.resources:
+        lines += ["", "DIRECTORIES AND TOOLS (not programs: they help you find more)"]
+        for resource in plan.resources:
+            link = f" <{resource.contact.url}>" if resource.contact and resource.contact.url else ""
+            lines.append(f"- {resource.name} ({resource.sponsor}){link}: {resource.what}")
     if plan.letters:
         lines += ["", "LETTERS"]
         lines += [f"- {letter.title}" for letter in plan.letters]

@@ -26,6 +26,9 @@ def plan_sources(plan: Plan) -> list:
     for program in plan.programs:
         for source in program.sources:
             seen.setdefault(source.id, source)
+    for resource in plan.resources:
+        for source in resource.sources:
+            seen.setdefault(source.id, source)
     for deadline in plan.deadlines:
         seen.setdefault(deadline.source.id, deadline.source)
     return list(seen.values())
