@@ -44,6 +44,8 @@ def check_case(book: RuleBook, file: str, case: RuleCase) -> CaseResult:
         positions = [step_ids.index(s) for s in expect.steps]
         if positions != sorted(positions):
             fail(f"steps out of order: expected {expect.steps}, plan has {step_ids}")
+    if expect.steps_exact is not None and step_ids != expect.steps_exact:
+        fail(f"steps: expected exactly {expect.steps_exact}, plan has {step_ids}")
     present = [s for s in expect.steps_absent if s in step_ids]
     if present:
         fail(f"steps that should be absent: {present}")
@@ -71,8 +73,31 @@ def check_case(book: RuleBook, file: str, case: RuleCase) -> CaseResult:
     for step_id, day in expect.deadlines.items():
         if deadlines.get(step_id) != day:
             fail(f"deadline {step_id}: expected {day}, got {deadlines.get(step_id)}")
+    _check_deadline_states(plan, expect, fail)
     if expect.fpl_percent is not None and plan.fpl_percent != expect.fpl_percent:
         fail(f"fpl_percent: expected {expect.fpl_percent}, got {plan.fpl_percent}")
     if expect.warnings is not None and len(plan.warnings) < expect.warnings:
         fail(f"warnings: expected at least {expect.warnings}, got {len(plan.warnings)}")
     return result
+
+
+def _check_deadline_states(plan, expect, fail) -> None:
+    """Passed or still open, and the first day of a window not yet open."""
+    by_id = {d.id: d for d in plan.deadlines}
+    for step_id in expect.deadlines_passed:
+        if step_id not in by_id:
+            fail(f"deadline {step_id}: not in the plan")
+        elif not by_id[step_id].passed:
+            fail(f"deadline {step_id}: expected passed, but it is shown as open")
+    for step_id in expect.deadlines_open:
+        if step_id not in by_id:
+            fail(f"deadline {step_id}: not in the plan")
+        elif by_id[step_id].passed:
+            fail(f"deadline {step_id}: expected open, but it is shown as passed")
+    for step_id in expect.deadlines_absent:
+        if step_id in by_id:
+            fail(f"deadline {step_id}: expected no date, got {by_id[step_id].date}")
+    for step_id, day in expect.deadline_opens.items():
+        opens = by_id[step_id].opens if step_id in by_id else None
+        if opens != day:
+            fail(f"deadline {step_id}: expected to open on {day}, got {opens}")

@@ -28,6 +28,8 @@ DERIVED_TYPES: dict[str, FactType] = {
     "extra_help_status": FactType("enum", ("has", "likely", "unlikely", "unknown")),
     "msp_screen": FactType("enum", ("has", "qmb", "slmb", "qi", "above", "unknown")),
     "january_start_open": FactType("bool"),
+    "medicare_open_enrollment": FactType("bool"),
+    "ma_open_enrollment": FactType("bool"),
     "turns_65_within_year": FactType("bool"),
     "medicare_start_date": FactType("date"),
     "chip_appeal_route": FactType("enum", ("medicaid_fair_hearing", "plan_then_external_review",
@@ -146,6 +148,11 @@ def in_window(book: RuleBook, name: str, on: date) -> bool:
     return start <= on <= end
 
 
+def _window_open(book: RuleBook, name: str, on: date) -> bool | None:
+    """Whether a window parameter is open on the date (None when the rules do not define it)."""
+    return in_window(book, name, on) if name in book.parameters else None
+
+
 def in_open_enrollment(book: RuleBook, on: date) -> bool:
     return in_window(book, "marketplace.open_enrollment", on)
 
@@ -220,8 +227,9 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         extra_help_status=(extra_help_status(book, answers, percent, as_of)
                            if book.uses_low_income_screens else None),
         msp_screen=msp_screen(book, answers, as_of) if book.uses_low_income_screens else None,
-        january_start_open=(in_window(book, "marketplace.january_start_deadline", as_of)
-                            if "marketplace.january_start_deadline" in book.parameters else None),
+        january_start_open=_window_open(book, "marketplace.january_start_deadline", as_of),
+        medicare_open_enrollment=_window_open(book, "medicare.open_enrollment", as_of),
+        ma_open_enrollment=_window_open(book, "medicare_advantage.open_enrollment", as_of),
         turns_65_within_year=turning_65,
         medicare_start_date=medicare_start(birth) if birth and turning_65 else None,
         chip_appeal_route=state.chip.appeal_route,

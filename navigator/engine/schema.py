@@ -420,6 +420,7 @@ class CaseExpect(Strict):
     deadlines: dict[str, date] = {}
     deadlines_passed: list[str] = []     # step ids whose deadline the plan reports as passed
     deadlines_open: list[str] = []       # step ids whose deadline is still ahead
+    deadlines_absent: list[str] = []     # step ids that must carry no date (e.g. a policy in force)
     deadline_opens: dict[str, date] = {} # step id -> first day of a window not yet open
     steps_exact: list[str] | None = None # the plan's steps, exactly and in this order
     fpl_percent: Number | None = None
