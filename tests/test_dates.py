@@ -101,7 +101,7 @@ def test_the_calendar_leaves_out_passed_dates_and_names_policy_starts(book):
     assert not any("redetermination" in summary.lower() for summary in events)
     assert "Last day: Medicare open enrollment ends" in events
     assert events["Last day: Medicare open enrollment ends"].decoded("dtstart") == date(2026, 12, 7)
-    bidding = events["Starts: Medicare competitive bidding for pumps and CGMs starts (target)"]
+    bidding = events["Starts: Medicare competitive bidding for pumps and CGMs (target date)"]
     assert bidding.decoded("dtstart") == date(2028, 1, 1)
 
 

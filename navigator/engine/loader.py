@@ -490,7 +490,7 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
         if spec.code not in STATES:
             problems.append(Problem(rel, f"state {spec.code}", "code", "not a state or DC"))
         checker.sources(rel, f"state {spec.code}", spec.sources)
-        for section in ("fair_hearing", "insulin_copay_cap", "chip", "external_review"):
+        for section in ("fair_hearing", "insulin_copay_cap", "chip", "external_review", "marketplace"):
             part = getattr(spec, section)
             if part is not None:
                 checker.sources(rel, f"state {spec.code}", part.sources, f"{section}.sources")

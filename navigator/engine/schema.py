@@ -121,6 +121,13 @@ class Regulator(Strict):
     phone: str | None = None
 
 
+class StateMarketplace(Strict):
+    """A state that runs its own Marketplace instead of HealthCare.gov (where a source names it)."""
+    name: str
+    url: str = Field(pattern=r"^https?://\S+$")
+    sources: list[str] = Field(min_length=1)
+
+
 class Ship(Strict):
     name: str | None
     phone: str | None = None
@@ -157,6 +164,7 @@ class StateSpec(Strict):
     insurance_regulator: Regulator
     ship: Ship
     external_review: ExternalReview | None = None
+    marketplace: StateMarketplace | None = None
     sources: list[str] = Field(min_length=1)
     unverified: list[str] = []
     notes: str | None = None

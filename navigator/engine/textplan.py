@@ -53,24 +53,28 @@ def plan_as_text(plan: Plan) -> str:
         lines += [f"- {letter.title}" for letter in plan.letters]
     if plan.deadlines:
         lines += ["", "DEADLINES AND DATES"]
-        lines += [f"- {us_date(d.date)}: {d.title} ({_when(d.date, d.opens, d.passed, plan.as_of)})"
-                  for d in plan.deadlines]
+        lines += [f"- {us_date(d.date)}: {'Starts: ' * (d.kind == 'change')}{d.title} "
+                  f"({_when(d.date, d.opens, d.passed, plan.as_of, d.kind)})" for d in plan.deadlines]
     return "\n".join(lines)
 
 
-def _when(day: date, opens: date | None, passed: str | None, as_of: date) -> str:
+def _when(day: date, opens: date | None, passed: str | None, as_of: date,
+          kind: str | None = None) -> str:
     """Days left, the opening day of a window not yet open, or "passed"."""
     if passed:
         return "passed"
     if opens:
         return f"opens {us_date(opens)}"
     left = (day - as_of).days
+    if kind == "change":
+        return "today" if left == 0 else f"in {left} day{'s' * (left != 1)}"
     return "today is the last day" if left == 0 else f"{left} day{'s' * (left != 1)} left"
 
 
 def _step_deadline(step: Step, as_of: date) -> str:
     label = "Starts" if step.deadline_kind == "change" else "Deadline"
-    line = f"{label}: {us_date(step.deadline)} ({_when(step.deadline, step.deadline_opens, step.deadline_passed, as_of)})"
+    when = _when(step.deadline, step.deadline_opens, step.deadline_passed, as_of, step.deadline_kind)
+    line = f"{label}: {us_date(step.deadline)} ({when})"
     if step.deadline_passed:
         line += f". {step.deadline_passed}"
     return line
