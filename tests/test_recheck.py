@@ -32,6 +32,7 @@ def test_same_plan_has_no_difference(book):
 def test_denial_adds_steps_and_a_deadline(book):
     diff = recheck.diff_plans(_plan(book), _plan(book, denial="claim"))
     assert [step_id for step_id, _ in diff.steps_added] == ["read_denial_notice",
+                                                             "request_claim_file",
                                                              "private_internal_appeal"]
     # After a denial the pre-denial steps (prescription, asking how the plan covers it) drop out.
     assert [step_id for step_id, _ in diff.steps_removed] == ["prescription_and_records",
