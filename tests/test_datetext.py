@@ -47,3 +47,4 @@ def test_letter_details_take_a_us_date_of_birth_and_show_it_back_that_way():
     assert details_as_typed(clean) == {"date_of_birth": "03/14/2017"}
     _, errors = validate_details({"date_of_birth": "10/15/26"}, date(2026, 11, 23))
     assert errors[0].field == "date_of_birth" and "4-digit year" in errors[0].message
+

@@ -161,3 +161,72 @@ def test_directories_are_listed_apart_from_programs_and_closed_funds_say_closed(
     assert "GetInsulin" not in likely and "RxAssist" not in likely
     fund = page.index("Co-Pay Relief Program")
     assert 'class="tag tag-no">Closed<' in page[fund:fund + 400]
+
+
+def test_plan_top_says_what_to_do_first_the_next_deadline_and_the_letters(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    page = medicare_client.get("/plan").get_data(as_text=True)
+    top = page[page.index('id="do-first"'):page.index('id="steps"')]
+    first_two = [step.id for step in plan.steps[:2]]
+    assert [re.findall(r'href="#step-([\w-]+)"', top)[i] for i in (0, 1)] == first_two
+    upcoming = min((d for d in plan.deadlines if not d.passed and not d.opens),
+                   key=lambda d: d.date)
+    assert "Next deadline:" in top and f'href="#step-{upcoming.id}"' in top
+    for letter in plan.letters:
+        assert f'class="button button-secondary" href="/letters/{letter.id}"' in top
+
+
+def test_a_step_done_gives_its_place_at_the_top_to_the_next(app, medicare_client):
+    from navigator import db
+    plan = engine_plan(app, medicare_client)
+    with medicare_client.session_transaction() as flask_session:
+        public_id = flask_session["case_public_id"]
+    with app.app_context():
+        from navigator.services import cases, reminders
+        case = cases.get_case(db.get_session(), public_id)
+        assert reminders.mark_step_done_by_link(db.get_session(), case, plan.steps[0].id,
+                                                app.extensions["rulebook"], date.today())
+    page = medicare_client.get("/plan").get_data(as_text=True)
+    top = page[page.index('id="do-first"'):page.index('id="steps"')]
+    assert re.findall(r'href="#step-([\w-]+)"', top)[:2] == [s.id for s in plan.steps[1:3]]
+
+
+def test_each_step_shows_its_first_sentence_and_folds_the_rest(app, medicare_client):
+    from markupsafe import escape
+
+    from navigator.textformat import split_lead
+    plan = engine_plan(app, medicare_client)
+    page = medicare_client.get("/plan").get_data(as_text=True)
+    step = next(s for s in plan.steps if split_lead(s.detail)[1])
+    lead, rest = split_lead(step.detail)
+    block = page[page.index(f'id="step-{step.id}"'):]
+    assert f'<p class="step-lead">{escape(lead)}</p>' in block
+    folded = block.index('<details class="step-more"')
+    assert folded < block.index(str(escape(rest))[:40]) < block.index("</details>", folded)
+
+
+def test_steps_link_to_the_letters_their_rule_calls_for(app, medicare_client):
+    plan = engine_plan(app, medicare_client)
+    page = medicare_client.get("/plan").get_data(as_text=True)
+    book = app.extensions["rulebook"]
+    letters_of = {rule.id: rule.letters for rule in book.rules}
+    linked = [(s, lid) for s in plan.steps for lid in letters_of.get(s.rule_id, ())
+              if lid in {letter.id for letter in plan.letters}]
+    assert linked
+    step, letter_id = linked[0]
+    block = page[page.index(f'id="step-{step.id}"'):]
+    assert block.index(f'href="/letters/{letter_id}">Get the letter:') < block.index("</li>")
+
+
+def test_programs_not_eligible_are_folded_away(app, medicare_client):
+    page = medicare_client.get("/plan").get_data(as_text=True)
+    start = page.index('<details class="programs-folded">')
+    assert start < page.index("Not eligible — and why") < page.index("</details>", start)
+
+
+def test_calendar_reminds_a_week_and_a_day_before(app, medicare_client):
+    events = Calendar.from_ical(medicare_client.get("/plan.ics").data).walk("VEVENT")
+    assert events
+    for event in events:
+        triggers = sorted(alarm.decoded("trigger").days for alarm in event.walk("VALARM"))
+        assert triggers == [-7, -1]

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from navigator.engine.plan import Plan
 
 PRODUCT_ID = "-//Pump Access Navigator//Access plan deadlines//EN"
 UID_DOMAIN = "pump-access-navigator"
+# Reminders a week and a day before each date: enough time to act, and a last call.
+ALARM_DAYS_BEFORE = (7, 1)
 NOTICE = ("Guidance, not legal or medical advice. If the date on your own notice gives a "
           "different deadline, use that one.")
 
@@ -40,6 +42,12 @@ def all_day_event(uid: str, day: date, summary: str, description: str, stamp: da
         event.add("url", url)
     event.add("description", description)
     event.add("transp", "TRANSPARENT")
+    for days in ALARM_DAYS_BEFORE:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", timedelta(days=-days))
+        alarm.add("description", f"In {days} day{'s' if days > 1 else ''}: {summary}")
+        event.add_component(alarm)
     return event
 
 

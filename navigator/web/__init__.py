@@ -7,7 +7,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from navigator import rulebook
-from navigator.textformat import us_date
+from navigator.textformat import split_lead, us_date
 
 
 def register_blueprints(app: Flask) -> None:
@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(followup.bp)
     errors.register(app)
     app.add_template_filter(us_date, "us_date")
+    app.add_template_filter(split_lead, "split_lead")
     app.context_processor(_page_context)
 
 

@@ -61,14 +61,26 @@ def _current_plan(as_of: date | None = None) -> Plan | Response:
 
 
 def _context(plan: Plan) -> dict:
+    open_deadlines = sorted((d for d in plan.deadlines if not d.passed and not d.opens),
+                            key=lambda d: d.date)
     return {
         "plan": plan,
+        "step_letters": step_letters(plan, rulebook.current()),
+        "next_deadline": open_deadlines[0] if open_deadlines else None,
         "likely": [p for p in plan.programs if p.eligible is True],
         "maybe": [p for p in plan.programs if p.eligible == "maybe"],
         "not_eligible": [p for p in plan.programs if p.eligible is False],
         "sources": plan_sources(plan),
         "days_left": lambda deadline: (deadline - plan.as_of).days,
     }
+
+
+def step_letters(plan: Plan, book) -> dict[str, list]:
+    """The letters each step's rule calls for (those in this plan), so a step links to them."""
+    in_plan = {letter.id: letter for letter in plan.letters}
+    by_rule = {rule.id: rule.letters for rule in book.rules}
+    return {step.id: [in_plan[i] for i in by_rule.get(step.rule_id, ()) if i in in_plan]
+            for step in plan.steps}
 
 
 @bp.get("/plan")
