@@ -177,8 +177,8 @@ def test_pharmacy_copay_estimate_by_hand(book):
     estimate = service.pharmacy_estimate(pump, PlanNumbers(pharmacy_copay=50), book)
     assert estimate.amount == 600                        # $50 x 12 fills
     assert estimate.working == ["$50 × 12 fills = $600"]
-    assert estimate.ask_for == ["how much of your out-of-pocket maximum is left this year "
-                                "(ask your plan)"]
+    assert estimate.ask_for == [
+        "how much of your out-of-pocket maximum is left this year (ask your plan)"]
     capped = service.pharmacy_estimate(pump, PlanNumbers(pharmacy_copay=50, oop_max_left=500), book)
     assert capped.amount == 500
 
@@ -210,3 +210,15 @@ def test_original_medicare_fills_in_the_part_b_coinsurance(book):
 def test_one_estimate_per_route(book, pump_id, channels):
     estimates = service.estimates_for(book.pumps[pump_id], PlanNumbers(), book, "employer", ON)
     assert [e.channel for e in estimates] == channels
+
+
+def test_medicare_part_d_route_is_capped_by_the_part_d_limit(book):
+    # 2026: the Part D out-of-pocket cap is $2,100 (rules/parameters); $200 x 12 = $2,400 > $2,100.
+    [estimate] = service.estimates_for(book.pumps["omnipod_5"], PlanNumbers(pharmacy_copay=200),
+                                       book, "medicare_original", ON)
+    assert estimate.channel == "pharmacy" and estimate.at_most == 2100
+    assert estimate.amount == 2100
+    assert estimate.working == ["$200 × 12 fills = $2,400",
+                                "Capped at your out-of-pocket maximum left: $2,100"]
+    assert estimate.notes[0].startswith("Part D caps what you pay in a year")
+    assert not any("out-of-pocket maximum" in line for line in estimate.ask_for)

@@ -7,6 +7,7 @@ ask the plan for, and gives the most the year can cost when the out-of-pocket ma
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ CHANNEL_OF_MEDICARE_ROUTE = {"part_b_dme": "dme", "part_d": "pharmacy"}
 CHANNEL_LABELS = {"dme": "medical equipment (DME) benefit", "pharmacy": "pharmacy benefit"}
 DIABETES_LABELS = {"type1": "type 1 diabetes", "type2": "type 2 diabetes"}
 MEDICARE_COINSURANCE = "medicare.part_b_coinsurance_percent"
+PART_D_CAP = "part_d.oop_cap"
 
 
 def known_cgms(book: RuleBook) -> dict[str, str]:
@@ -230,9 +232,9 @@ def dme_estimate(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
 
 def pharmacy_estimate(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook) -> Estimate:
     """A year of 30-day fills on the pharmacy benefit."""
-    fills = book.pump_estimate.pharmacy_fills_per_year if book.pump_estimate else 12
-    notes = [f"A year is counted as {fills} fills of a 30-day supply; your plan may count the "
-             "starter kit as one more fill, or fill 90 days at a time.",
+    fills = book.pump_estimate.pharmacy_fills_per_year
+    notes = [(f"A year is counted as {fills} fills of a 30-day supply; your plan may count the "
+              "starter kit as one more fill, or fill 90 days at a time."),
              "A CGM is filled on its own and is not counted here."]
     if numbers.pharmacy_copay is not None:
         formula = (f"Your copay for each fill times {fills} fills, never more than your "
@@ -310,9 +312,25 @@ def estimates_for(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
     for channel in channels_for(pump, coverage):
         if channel == "dme":
             result.append(_dme_for_coverage(pump, numbers, book, coverage, on))
+        elif coverage in MEDICARE:
+            result.append(_part_d(pump, numbers, book, on))
         else:
             result.append(pharmacy_estimate(pump, numbers, book))
     return result
+
+
+def _part_d(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook, on: date) -> Estimate:
+    """Medicare's pharmacy route is the Part D plan, whose yearly out-of-pocket cap is known."""
+    if numbers.oop_max_left is not None or PART_D_CAP not in book.parameters:
+        return pharmacy_estimate(pump, numbers, book)
+    cap = float(book.parameter(PART_D_CAP, on))
+    numbers = PlanNumbers(numbers.deductible_left, numbers.dme_coinsurance, numbers.pharmacy_copay,
+                          numbers.pharmacy_coinsurance, cap)
+    estimate = pharmacy_estimate(pump, numbers, book)
+    note = (f"Part D caps what you pay in a year for covered drugs and supplies at {usd(cap)} "
+            f"in {on.year}; pods the plan covers count toward it.")
+    ask = [line for line in estimate.ask_for if not line.startswith(NUMBER_QUESTIONS["oop_max_left"])]
+    return dataclasses.replace(estimate, notes=[note, *estimate.notes], ask_for=ask)
 
 
 def _dme_for_coverage(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
