@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from navigator.models import ROLES, Organisation, User, utcnow
+from navigator.models import ROLES, Organisation, User, new_public_id, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -145,9 +145,7 @@ def accept_invitation(session: Session, user: User, password: str) -> User:
     user.password_hash = hasher.hash(check_password(password))
     user.invite_token_hash = None
     user.invite_expires_at = None
-    user.login_id = secrets.token_hex(16)
-    session.add(user)
-    session.commit()
+    end_sessions(session, user)
     return user
 
 
@@ -169,15 +167,22 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(session: Session, user: User, commit: bool = True) -> None:
+    """Sign the user out everywhere: every session cookie names the old `login_id`, which no
+    longer loads a user. (A copied cookie is as dead as the one the browser deleted.)"""
+    user.login_id = new_public_id()
+    session.add(user)
+    if commit:
+        session.commit()
+
+
 def change_password(session: Session, user: User, current: str, new: str) -> User:
     try:
         hasher.verify(user.password_hash or _DUMMY_HASH, current or "")
     except (VerificationError, InvalidHashError):
         raise AccountError("current_password", "The current password is not right.") from None
     user.password_hash = hasher.hash(check_password(new))
-    user.login_id = secrets.token_hex(16)      # ends the user's other sessions
-    session.add(user)
-    session.commit()
+    end_sessions(session, user)
     return user
 
 
@@ -185,9 +190,7 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> User:
     if user.id == admin.id:
         raise AccountError("user", "You cannot deactivate your own account.")
     user.active = active
-    user.login_id = secrets.token_hex(16)
-    session.add(user)
-    session.commit()
+    end_sessions(session, user)
     return user
 
 

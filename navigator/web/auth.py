@@ -123,9 +123,12 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    audit.record(db.get_session(), current_user, "logout")
+    dbs = db.get_session()
+    user = current_user._get_current_object()
+    audit.record(dbs, user, "logout", commit=False)
+    accounts.end_sessions(dbs, user)     # a copy of this cookie, taken earlier, stops working
     end_session()
-    flash(_("You are signed out."))
+    flash(_("You are signed out on every device."))
     return redirect(url_for("auth.login"))
 
 
