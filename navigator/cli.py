@@ -16,7 +16,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from navigator.engine import RulesInvalid, evaluate, load_rulebook, validate_answers
-from navigator.engine.casecheck import run_cases
+from navigator.engine.casecheck import refuse_failing_cases, run_cases
 
 
 def _rules_dir(option: str | None) -> Path:
@@ -53,10 +53,31 @@ def rules_group() -> None:
 @rules_group.command("check")
 @rules_option
 def rules_check(rules: str | None) -> None:
-    """Validate every rule file; exit 1 on any problem."""
+    """Check what the app checks before it accepts rules: every rule file, questions.yaml and
+    the rule cases in rules/tests. Exit 1 on any problem, naming it."""
+    from navigator.questionnaire import (
+        QuestionnaireInvalid,
+        default_questions_path,
+        load_questionnaire,
+    )
+
     book = _load_book(rules)
+    failed = False
+    try:
+        load_questionnaire(default_questions_path(_rules_dir(rules)))
+    except QuestionnaireInvalid as exc:
+        click.echo("\n".join(f"questions: {problem}" for problem in exc.problems), err=True)
+        failed = True
+    try:
+        cases = refuse_failing_cases(book)
+    except RulesInvalid as exc:
+        click.echo(str(exc), err=True)
+        failed = True
+    if failed:
+        sys.exit(1)
     counts = ", ".join(f"{n} {k}" for k, n in book.counts().items())
-    click.echo(f"rules OK: version {book.version}, reviewed {book.reviewed.isoformat()}: {counts}")
+    click.echo(f"rules OK: version {book.version}, reviewed {book.reviewed.isoformat()}: {counts}; "
+               f"questions OK; {cases} rule cases pass")
 
 
 @rules_group.command("test")

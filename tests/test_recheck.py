@@ -1,5 +1,6 @@
 """Rules recheck: the plan diff as a pure function, and a rule edit in a copy of the rules
 flags exactly the saved cases whose plan changed."""
+import re
 import shutil
 from datetime import date
 
@@ -88,6 +89,10 @@ def _edit_one_rule(rules_dir):
     text = path.read_text()
     assert text.count(f"- id: {RENAMED_STEP}\n") == 1
     path.write_text(text.replace(f"- id: {RENAMED_STEP}\n", f"- id: {RENAMED_STEP}_federal\n"))
+    # A deliberate edit updates the rule cases with it (the app refuses rules that fail them).
+    for case_file in (rules_dir / "tests").glob("*.yaml"):
+        case_file.write_text(re.sub(rf"\b{RENAMED_STEP}\b", f"{RENAMED_STEP}_federal",
+                                    case_file.read_text()))
 
 
 def _save(session, org_user, name, data):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from navigator.engine.answers import validate_answers
 from navigator.engine.evaluate import evaluate
-from navigator.engine.loader import RuleBook, load_cases
+from navigator.engine.loader import Problem, RuleBook, RulesInvalid, load_cases
 from navigator.engine.schema import RuleCase
 
 
@@ -101,3 +101,16 @@ def _check_deadline_states(plan, expect, fail) -> None:
         opens = by_id[step_id].opens if step_id in by_id else None
         if opens != day:
             fail(f"deadline {step_id}: expected to open on {day}, got {opens}")
+
+
+def refuse_failing_cases(book: RuleBook) -> int:
+    """Raise RulesInvalid naming every rule case in the book's rules/tests that fails: rules
+    that still load but have lost a rule (a file cut short, a step renamed by mistake) are
+    caught by the cases written for them. Returns the number of cases run."""
+    results = run_cases(book)           # an invalid case file raises RulesInvalid itself
+    problems = [Problem(result.file, f"case {result.name!r}", None,
+                        "rule case fails: " + "; ".join(result.failures))
+                for result in results if result.failures]
+    if problems:
+        raise RulesInvalid(problems)
+    return len(results)

@@ -182,6 +182,12 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
             return yamlfile.safe_load(handle)
     except yaml.YAMLError as exc:
         problems.append(Problem(_rel(path, root), None, None, f"not valid YAML: {exc}"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(_rel(path, root), None, None,
+                                f"not UTF-8 text (byte {exc.start}: {exc.reason})"))
+    except OSError as exc:
+        problems.append(Problem(_rel(path, root), None, None,
+                                f"cannot be read ({exc.strerror or type(exc).__name__})"))
     return None
 
 
@@ -229,12 +235,27 @@ def _files(root: Path, pattern: str) -> list[Path]:
 
 
 def rules_version(root: Path) -> str:
+    """A hash of the files that can change a plan (rule cases and questions left out)."""
+    return _yaml_hash(root, skip=NOT_IN_VERSION)
+
+
+def files_fingerprint(root: Path) -> str:
+    """A hash of every YAML file under `root`, rule cases and questions included: unlike
+    rules_version it changes when only a rule case changes."""
+    return _yaml_hash(root, skip=())
+
+
+def _yaml_hash(root: Path, skip: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.yaml")):
         relative = path.relative_to(root).as_posix()
-        if relative.startswith(NOT_IN_VERSION):
+        if relative.startswith(skip):
             continue
-        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            content = path.read_bytes()
+        except OSError:         # e.g. a folder named like a file: load_rulebook names it
+            content = b"\0unreadable"
+        digest.update(relative.encode() + b"\0" + content + b"\0")
     return digest.hexdigest()[:12]
 
 

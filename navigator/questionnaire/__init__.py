@@ -197,7 +197,7 @@ def load_questionnaire(path: str | Path, pumps: Mapping[str, str] | None = None)
     name = path.name
     try:
         raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise QuestionnaireInvalid([f"{name}: cannot be read: {exc}"]) from exc
     try:
         data = QuestionsFile.model_validate(raw)
