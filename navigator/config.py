@@ -6,7 +6,9 @@ Each variable below may be set in the environment; the README lists them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,8 @@ class Config:
     # Workers' sessions: signed out after this long without a request, and after
     # PERMANENT_SESSION_LIFETIME in any case.
     IDLE_TIMEOUT_SECONDS = 30 * 60
+    # Sign-in (navigator/web/signin.py): each address may try one account this often, and try
+    # sign-ins at all this often; failures back off per address and account, and per account.
     LOGIN_RATE_LIMIT = "10 per minute"
     # Reminders (issue 18). MAIL_URL: smtp://user:password@host:587 (STARTTLS when offered) or
     # smtps://... (TLS from the start); empty = no email is sent. PUBLIC_BASE_URL is where the
@@ -60,6 +64,19 @@ class Config:
     TWILIO_FROM_NUMBER = ""
     REMINDER_SCAN_SECONDS = 900     # how often `navigator worker` looks for reminders falling due
     REMINDER_QUEUE = "reminders"    # the RQ queue's name in Redis
+    LOGIN_ADDRESS_LIMIT = "30 per minute"
+    RESUME_RATE_LIMIT = "20 per minute"
+    PDF_RATE_LIMIT = "10 per minute"
+    # Rate-limit counters: in Redis when REDIS_URL is set (shared by every worker and instance).
+    RATELIMIT_KEY_PREFIX = "navigator"
+    # The public host name (and port, if not the default) links are built from: resume, feed
+    # and invitation links carry secrets and must never follow a request's Host header.
+    SERVER_NAME = None
+    PREFERRED_URL_SCHEME = "http"
+    # Retention (`navigator purge`): audit entries and deactivated accounts (review L14).
+    AUDIT_RETENTION_DAYS = 365 * 6
+    DEACTIVATED_ACCOUNT_RETENTION_DAYS = 90
+    WORKERS = 1     # app processes serving together (filled in from gunicorn's settings)
     TESTING = False
 
     @classmethod
@@ -86,11 +103,22 @@ class ProductionConfig(Config):
     LOG_FORMAT = "json"
     METRICS_ENABLED = True
     SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
     PDF_PROCESSES = 2
 
     @classmethod
     def check(cls, settings: Mapping[str, object]) -> None:
         super().check(settings)
+        cls._check_secret_key(settings)
+        if not settings.get("SERVER_NAME"):
+            raise ConfigError(
+                "SERVER_NAME is not set. In production set SERVER_NAME to the public host name "
+                "(for example navigator.example.org): resume, calendar-feed and invitation links "
+                "are built from it, never from a request's Host header.")
+        _check_limits_are_shared(int(settings.get("WORKERS") or 1), settings.get("REDIS_URL"))
+
+    @classmethod
+    def _check_secret_key(cls, settings: Mapping[str, object]) -> None:
         key = str(settings.get("SECRET_KEY") or "")
         if not key or key == DEV_SECRET_KEY:
             raise ConfigError(
@@ -137,11 +165,66 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "TWILIO_FROM_NUMBER": str,
     "REMINDER_SCAN_SECONDS": int,
     "REMINDER_QUEUE": str,
+    "LOGIN_ADDRESS_LIMIT": str,
+    "RESUME_RATE_LIMIT": str,
+    "PDF_RATE_LIMIT": str,
+    "SERVER_NAME": str,
+    "AUDIT_RETENTION_DAYS": int,
+    "DEACTIVATED_ACCOUNT_RETENTION_DAYS": int,
 }
 
 
-def config_class(environ: Mapping[str, str]) -> type[Config]:
-    name = environ.get("NAVIGATOR_ENV", "development")
+def _check_limits_are_shared(workers: int, redis_url: object) -> None:
+    if workers > 1 and not redis_url:
+        raise ConfigError(
+            f"{workers} workers with rate limits kept in memory: each worker would count on its "
+            f"own, multiplying every limit (sign-in, API, resume links, PDFs) by {workers}. "
+            "Set REDIS_URL (for example redis://127.0.0.1:6379/0) or run one worker.")
+
+
+def check_workers(environ: Mapping[str, str], workers: int) -> None:
+    """For gunicorn.conf.py: refuse several production workers without shared limits."""
+    if environ.get("NAVIGATOR_ENV") == "production":
+        _check_limits_are_shared(workers, environ.get("REDIS_URL"))
+
+
+def served_by_gunicorn(argv: Sequence[str]) -> bool:
+    return bool(argv) and os.path.basename(argv[0]).startswith("gunicorn")
+
+
+def declared_workers(environ: Mapping[str, str], argv: Sequence[str]) -> int:
+    """How many processes will serve the app, as far as the environment and gunicorn's command
+    line (-w N, --workers N, --workers=N, GUNICORN_CMD_ARGS) say; gunicorn.conf.py checks the
+    number gunicorn really uses."""
+    counts = []
+    # WEB_CONCURRENCY is gunicorn's default for --workers (and other servers' convention).
+    words = ["--workers", environ["WEB_CONCURRENCY"]] if environ.get("WEB_CONCURRENCY") else []
+    words += shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))
+    if served_by_gunicorn(argv):
+        words += list(argv[1:])
+    for index, word in enumerate(words):
+        value = None
+        if word in ("-w", "--workers") and index + 1 < len(words):
+            value = words[index + 1]
+        elif word.startswith("--workers="):
+            value = word.split("=", 1)[1]
+        elif word.startswith("-w") and len(word) > 2 and not word.startswith("--"):
+            value = word[2:]
+        if value is not None and value.strip().isdigit():
+            counts.append(int(value))
+    return counts[-1] if counts else 1
+
+
+def config_class(environ: Mapping[str, str], argv: Sequence[str] = ()) -> type[Config]:
+    name = environ.get("NAVIGATOR_ENV", "")
+    if not name:
+        if served_by_gunicorn(argv):
+            # Serving for real with the public development key and plain-HTTP cookies would be
+            # silent and unsafe (review L16): development must be asked for by name there.
+            raise ConfigError("NAVIGATOR_ENV is not set. Set NAVIGATOR_ENV=production to serve "
+                              "the app (or NAVIGATOR_ENV=development to serve the development "
+                              "settings on purpose).")
+        name = "development"
     try:
         return CONFIGS[name]
     except KeyError as exc:
@@ -172,10 +255,13 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, object]:
 def build_config(environ: Mapping[str, str] | None = None,
                  overrides: Mapping[str, object] | None = None) -> tuple[type[Config], dict]:
     """Pick the config class and merge environment and explicit overrides; check the result."""
+    real_environment = environ is None
     environ = os.environ if environ is None else environ
-    cls = config_class(environ)
+    argv = sys.argv if real_environment else ()
+    cls = config_class(environ, argv)
     settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
     settings.update(settings_from_env(environ))
+    settings["WORKERS"] = declared_workers(environ, argv)
     settings.update(overrides or {})
     cls.check(settings)
     return cls, settings

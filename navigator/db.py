@@ -6,6 +6,7 @@ never touch Flask.
 """
 from __future__ import annotations
 
+import os
 import select
 from pathlib import Path
 
@@ -19,14 +20,19 @@ from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 READING_ENGINE = "_navigator_reading_engine"
+# How long a request waits for a lock held by someone else before it gives up with the 503
+# page (which keeps the typed answer). It must stay well below gunicorn's worker timeout
+# (gunicorn.conf.py): when gunicorn kills the worker first, the answer is lost (review L1).
+LOCK_WAIT_SECONDS = 10
 
 
 def make_engine(url: str) -> Engine:
     # hide_parameters: SQL parameters are answers and letter details (personal data); they must
     # not reach a log line or an exception message, whatever the log level.
     if url.startswith("sqlite"):
-        _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+        _ensure_sqlite_files(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": LOCK_WAIT_SECONDS},
                                hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -41,8 +47,9 @@ def make_engine(url: str) -> Engine:
 
 
 def _postgresql_engine(url: str, **options) -> Engine:
-    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args={"connect_timeout": 5},
-                           hide_parameters=True, **options)
+    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args={
+        "connect_timeout": 5, "options": f"-c lock_timeout={LOCK_WAIT_SECONDS * 1000}"},
+        hide_parameters=True, **options)
     event.listen(engine, "checkout", _refuse_closed_connection)
     return engine
 
@@ -61,17 +68,31 @@ def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
         raise DisconnectionError("the server closed the connection")
 
 
-def _ensure_sqlite_folder(url: str) -> None:
+def _ensure_sqlite_files(url: str) -> None:
+    """The database's folder and file, made readable by this account only (review L13): the
+    file holds families' health and income answers. SQLite gives its -wal and -shm files the
+    permissions of the database file."""
     path = url.removeprefix("sqlite:///")
-    if path and path != ":memory:" and not url.startswith("sqlite:///:memory:"):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not path or path == ":memory:" or url.startswith("sqlite:///:memory:"):
+        return
+    database = Path(path)
+    if not database.parent.exists():
+        database.parent.mkdir(mode=0o700, parents=True)
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:     # already there (or another worker made it just now)
+        pass
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
+    # Deleted answers are overwritten in the file, whatever SQLite's build default (review L3),
+    # and the WAL is cut back after each checkpoint instead of keeping old pages around.
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA journal_size_limit=0")
     cursor.close()
 
 
@@ -127,6 +148,13 @@ def dispose(db_engine: Engine) -> None:
     db_engine.dispose()
 
 
+def discard_session() -> None:
+    """Drop the request's session after a failed query (the next use opens a fresh one)."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
@@ -153,7 +181,7 @@ def alembic_config(database_url: str) -> AlembicConfig:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision` (the latest by default)."""
     if database_url.startswith("sqlite"):
-        _ensure_sqlite_folder(database_url)
+        _ensure_sqlite_files(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

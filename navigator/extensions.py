@@ -45,15 +45,31 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Jinja's "newstyle" gettext escapes and fills in the %(name)s variables itself.
     app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
-    # In memory for one process; REDIS_URL shares the counts between app processes.
+    # In memory for one process; REDIS_URL shares the counts between app processes and hosts
+    # (production refuses several workers without it: config.py).
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # A limit that cannot be counted (Redis down) lets the request through rather than failing
+    # every page; the failure is logged by Flask-Limiter.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     login_manager.init_app(app)
 
 
 @login_manager.user_loader
 def _load_user(login_id: str):
+    """The signed-in worker, or nobody. When the database is down the request fails with the
+    503 page, and that page (whose menu asks who is signed in) is shown as to nobody instead of
+    asking the database again and failing with a bare 500 (review L8)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from navigator import db
     from navigator.services.accounts import load_by_login_id
-    return load_by_login_id(db.get_session(), login_id)
+    if g.get("database_down"):
+        return None
+    try:
+        return load_by_login_id(db.get_session(), login_id)
+    except (OperationalError, InterfaceError):
+        g.database_down = True
+        db.discard_session()
+        raise

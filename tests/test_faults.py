@@ -176,3 +176,13 @@ def test_connections_the_database_server_closed_are_replaced_before_use(postgres
     with Session(app.extensions["db_engine"]) as session:
         cases.delete_case(session, cases.get_case(session, saved.public_id))
     db.dispose(app.extensions["db_engine"])
+
+
+def test_a_signed_in_worker_gets_the_503_page_during_an_outage(app, worker_client):
+    """Review L8: the 503 page's menu asks who is signed in; that must not fail again."""
+    with database_down(app):
+        for path in ("/caseload/", "/caseload/due", "/"):
+            response = worker_client.get(path)
+            assert response.status_code == 503, path
+            assert "Content-Security-Policy" in response.headers
+    assert worker_client.get("/caseload/").status_code == 200     # still signed in afterwards

@@ -183,7 +183,8 @@ def test_a_too_large_api_body_gets_a_json_413(app, client):
 
 def test_production_session_cookie_is_httponly_samesite_lax_and_secure(db_url, monkeypatch):
     monkeypatch.setenv("NAVIGATOR_ENV", "production")
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "p" * 40, "RECHECK_ON_START": False})
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "p" * 40, "RECHECK_ON_START": False,
+                      "SERVER_NAME": "localhost"})
     try:
         response = app.test_client().get("/questions/state", base_url="https://localhost")
         cookie = response.headers["Set-Cookie"]

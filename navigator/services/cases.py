@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ from sqlmodel import Session, delete, select
 from navigator.models import Case, utcnow
 
 TOKEN_BYTES = 32
+PUBLIC_ID_PATTERN = re.compile(r"[0-9a-f]{32}")      # models.new_public_id: uuid4().hex
 # Built once: nearly every page asks for it, and building the expression costs more than the
 # lookup itself on SQLite.
 CASE_BY_PUBLIC_ID = select(Case).where(Case.public_id == bindparam("public_id"))
@@ -55,8 +57,8 @@ def create_case(session: Session, answers: dict[str, Any] | None = None) -> Case
 
 
 def get_case(session: Session, public_id: str | None) -> Case | None:
-    if not public_id or len(public_id) != 32:
-        return None
+    if not public_id or not PUBLIC_ID_PATTERN.fullmatch(public_id):
+        return None     # also keeps NUL and other odd characters away from PostgreSQL
     # A request asks several times (access check, then the page): keep what this session
     # loaded. session.info lives as long as the session, and a deleted case is no longer
     # persistent, so it is looked up again (and not found).
@@ -72,7 +74,7 @@ def get_case(session: Session, public_id: str | None) -> Case | None:
 
 def read_case(connection: Connection, public_id: str | None) -> CaseRecord | None:
     """The case to show, read on `connection`: no ORM object, nothing to save back."""
-    if not public_id or len(public_id) != 32:
+    if not public_id or not PUBLIC_ID_PATTERN.fullmatch(public_id):
         return None
     row = connection.execute(CASE_RECORD_BY_PUBLIC_ID, {"public_id": public_id}).first()
     return None if row is None else CaseRecord(*row)

@@ -78,7 +78,7 @@ _pool_workers = 0   # how many processes _pool was made with
 _pool_size = 0      # how many the setting asks for
 _pool_lock = threading.Lock()
 PDF_NICENESS = 10
-PDF_TIMEOUT_SECONDS = 120
+PDF_TIMEOUT_SECONDS = 45   # below gunicorn.conf.py timeout (60 s): review L10
 
 
 def use_processes(count: int) -> None:

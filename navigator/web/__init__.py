@@ -5,13 +5,24 @@ from datetime import date
 
 from flask import Flask
 from flask_babel import get_locale
+from werkzeug.routing import IntegerConverter
 
 from navigator import rulebook
 from navigator.textformat import split_lead, us_date
 
 
+class DatabaseIntegerConverter(IntegerConverter):
+    """`<int:...>` ids only up to the largest value an integer column holds: a larger one is
+    "not found" (404), not an OverflowError (SQLite) or DataError (PostgreSQL) 500 (review L2)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register_blueprints(app: Flask) -> None:
     from navigator.web import api, errors, letters, main
+
+    app.url_map.converters["int"] = DatabaseIntegerConverter    # before any route is added
 
     app.register_blueprint(main.bp)
     app.register_blueprint(api.bp)

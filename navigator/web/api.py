@@ -67,7 +67,10 @@ def _check_key_and_size():
 def _json_body():
     if not request.is_json:
         abort(415)
-    return request.get_json(silent=True)
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:      # nested thousands deep, still under the size limit (review L2)
+        return None
 
 
 @bp.post("/plan")

@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from navigator import db
 from navigator.extensions import limiter
 from navigator.services import accounts, audit
+from navigator.web.validators import NoControlCharacters, has_control_characters
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -47,7 +48,8 @@ PASSWORD_TOO_LONG = _l("Enter a password of at most 256 characters.")
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[
-        DataRequired(_l("Enter your email address.")), Length(max=254, message=EMAIL_TOO_LONG)],
+        DataRequired(_l("Enter your email address.")), Length(max=254, message=EMAIL_TOO_LONG),
+        NoControlCharacters()],
         render_kw={"autocomplete": "username", "maxlength": 254})
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=256, message=PASSWORD_TOO_LONG)],
@@ -77,7 +79,7 @@ class ChangePasswordForm(NewPasswordForm):
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, so the login page cannot send anyone elsewhere."""
-    if target:
+    if target and not has_control_characters(target):   # CR/LF would break the header
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//") and "\\" not in target:

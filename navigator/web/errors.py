@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import traceback
 
-from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from navigator.services.pdf import PdfRenderError
@@ -47,10 +47,20 @@ def register(app: Flask) -> None:
         # Only the exception class: the message may hold SQL parameters (personal data).
         app.logger.error("database unavailable: %s on %s %s",
                          type(getattr(exc, "orig", exc)).__name__, request.method, request.url_rule)
+        g.database_down = True      # the page itself must not ask the database (who is signed in)
         # Areas keep what was being submitted (the questionnaire's answers) for later.
         for keep in app.extensions.get("on_database_unavailable", []):
             keep()
         return _render(503)
+
+    @app.errorhandler(DataError)
+    def value_the_database_refuses(exc: DataError):
+        # A value no validator foresaw (a NUL, a number out of range): the request is bad, not
+        # the server (review L2). The class only: the message quotes the value.
+        app.logger.warning("database refused a value: %s on %s %s",
+                           type(getattr(exc, "orig", exc)).__name__, request.method,
+                           request.url_rule)
+        return _render(400)
 
     @app.errorhandler(PdfRenderError)
     def pdf_failed(exc: PdfRenderError):
