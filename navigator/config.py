@@ -189,7 +189,12 @@ def check_workers(environ: Mapping[str, str], workers: int) -> None:
 
 
 def served_by_gunicorn(argv: Sequence[str]) -> bool:
-    return bool(argv) and os.path.basename(argv[0]).startswith("gunicorn")
+    """`gunicorn ...` or `python -m gunicorn ...` (argv[0] is then gunicorn/__main__.py)."""
+    if not argv:
+        return False
+    program = Path(argv[0])
+    return program.name.startswith("gunicorn") or (
+        program.name == "__main__.py" and program.parent.name == "gunicorn")
 
 
 def declared_workers(environ: Mapping[str, str], argv: Sequence[str]) -> int:

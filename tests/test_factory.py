@@ -96,6 +96,7 @@ def test_one_production_worker_may_keep_its_limits_in_memory():
     (["/srv/.venv/bin/gunicorn", "-w", "4", "app:app"], 4),
     (["gunicorn", "--workers=3", "app:app"], 3),
     (["gunicorn", "-w5", "app:app"], 5),
+    (["/srv/.venv/lib/python3.11/site-packages/gunicorn/__main__.py", "-w", "2", "app:app"], 2),
     (["gunicorn", "app:app"], 1),
     (["flask", "run", "-w", "4"], 1),         # not gunicorn: its -w means something else
 ])
