@@ -50,9 +50,14 @@ class Config:
     # Workers' sessions: signed out after this long without a request, and after
     # PERMANENT_SESSION_LIFETIME in any case.
     IDLE_TIMEOUT_SECONDS = 30 * 60
-    # Sign-in (navigator/web/signin.py): each address may try one account this often, and try
-    # sign-ins at all this often; failures back off per address and account, and per account.
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # Sign-in throttling (navigator/web/signin_guard.py explains how they work together).
+    LOGIN_RATE_LIMIT = "10 per minute"      # one account from one address (or known browser)
+    LOGIN_ADDRESS_LIMIT = "30 per minute"   # any account from one address
+    LOGIN_BACKOFF_AFTER = 5                 # failures in an hour before waits of 1, 2, 4 ... s
+    LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
+    LOGIN_ACCOUNT_FAILURES = 20             # failures an hour on one account from everywhere,
+    LOGIN_ACCOUNT_SLOWDOWN_SECONDS = 60     # then one attempt a minute from unknown browsers
+    LOGIN_DEVICE_FAILURES = 10              # a known browser failing this often loses its pass
     # Reminders (issue 18). MAIL_URL: smtp://user:password@host:587 (STARTTLS when offered) or
     # smtps://... (TLS from the start); empty = no email is sent. PUBLIC_BASE_URL is where the
     # links in messages point (messages are sent outside any request).
@@ -64,7 +69,6 @@ class Config:
     TWILIO_FROM_NUMBER = ""
     REMINDER_SCAN_SECONDS = 900     # how often `navigator worker` looks for reminders falling due
     REMINDER_QUEUE = "reminders"    # the RQ queue's name in Redis
-    LOGIN_ADDRESS_LIMIT = "30 per minute"
     RESUME_RATE_LIMIT = "20 per minute"
     PDF_RATE_LIMIT = "10 per minute"
     # Rate-limit counters: in Redis when REDIS_URL is set (shared by every worker and instance).
@@ -96,6 +100,7 @@ class TestingConfig(Config):
     RECHECK_ON_START = False    # tests of the recheck ask for it; the others need not pay for it
     SECRET_KEY = "testing-secret-key-not-for-production-use"  # nosec B105
     WTF_CSRF_ENABLED = False
+    PDF_RATE_LIMIT = "1000 per minute"    # the suite renders many; tests of the limit set it
 
 
 class ProductionConfig(Config):
@@ -166,6 +171,11 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "REMINDER_SCAN_SECONDS": int,
     "REMINDER_QUEUE": str,
     "LOGIN_ADDRESS_LIMIT": str,
+    "LOGIN_BACKOFF_AFTER": int,
+    "LOGIN_BACKOFF_MAX_SECONDS": int,
+    "LOGIN_ACCOUNT_FAILURES": int,
+    "LOGIN_ACCOUNT_SLOWDOWN_SECONDS": int,
+    "LOGIN_DEVICE_FAILURES": int,
     "RESUME_RATE_LIMIT": str,
     "PDF_RATE_LIMIT": str,
     "SERVER_NAME": str,

@@ -1,7 +1,7 @@
 """Flask extensions, created once and bound to the app in the factory."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel, get_translations
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,8 +10,21 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 babel = Babel()
-# No default limit: each sensitive route (API, login, resume links) sets its own.
+# No default limit: each sensitive route (API, login, resume links, PDFs) sets its own.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def person_or_address() -> str:
+    """A signed-in worker is counted as themselves (a clinic's workers share one address),
+    everyone else by address."""
+    from flask_login import current_user
+    return f"user-{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+# Every PDF route shares one budget: rendering holds a worker for a while, so one browser must
+# not be able to keep every worker busy (review L4).
+pdf_limit = limiter.shared_limit(lambda: current_app.config["PDF_RATE_LIMIT"], scope="pdf",
+                                 key_func=person_or_address)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = None      # the login page explains itself

@@ -16,6 +16,12 @@ from navigator.models import AuditEntry, User
 ACTIONS: dict[str, str] = {
     "login": "signed in",
     "logout": "signed out",
+    # Security events (review L15): on the account's organisation's log, never the email typed.
+    "login.failed": "sign-in failed (wrong password)",
+    "login.throttled": "sign-ins slowed after repeated failures",
+    "access.refused": "was refused a page",
+    "csrf.refused": "sent a form without a valid security token",
+    "rate.limited": "was slowed down (too many requests)",
     "case.create": "created a case",
     "case.claim": "took over a family's case",
     "case.view": "viewed a case",

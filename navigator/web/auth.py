@@ -1,7 +1,8 @@
 """Sign in and out, invitations, password change; session limits for workers.
 
 Sessions end after IDLE_TIMEOUT_SECONDS without a request and after PERMANENT_SESSION_LIFETIME
-in any case. Sign-in is rate-limited per address and per email (LOGIN_RATE_LIMIT).
+in any case, and on the server when the user signs out, changes the password or is deactivated.
+Sign-in is throttled without locking the real user out (signin_guard explains how).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from navigator import db
 from navigator.extensions import limiter
 from navigator.services import accounts, audit
+from navigator.web import signin_guard
 from navigator.web.validators import NoControlCharacters, has_control_characters
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -38,8 +40,8 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _email_key() -> str:
-    return "login-email:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_LIMIT"]
 
 
 EMAIL_TOO_LONG = _l("Enter an email address of at most 254 characters.")
@@ -102,24 +104,67 @@ def end_session() -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
+@limiter.limit(_address_limit, methods=["POST"], exempt_when=signin_guard.exempt_from_address_limit)
+@limiter.limit(_login_limit, methods=["POST"], key_func=signin_guard.limit_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("caseload.dashboard"))
     form = LoginForm()
-    failed = False
-    if form.validate_on_submit():
-        dbs = db.get_session()
-        user = accounts.authenticate(dbs, form.email.data, form.password.data)
-        if user is not None:
-            start_session(user)
-            audit.record(dbs, user, "login")
-            return redirect(_safe_next(request.args.get("next")))
-        failed = True
-        form.password.data = ""
-    return render_template("auth/login.html", form=form, failed=failed), \
-        200 if request.method == "GET" else 400
+    if not form.validate_on_submit():
+        return _login_page(form, None, 200 if request.method == "GET" else 400)
+    email, password = form.email.data, form.password.data
+    form.password.data = ""     # never sent back
+    wait = _guarded(signin_guard.wait_before_attempt, email)
+    if wait is not None:      # the password is not even checked: a wait caps the guesses
+        return _login_page(form, _wait_message(wait), 429, {"Retry-After": str(wait.seconds)})
+    dbs = db.get_session()
+    user = accounts.authenticate(dbs, email, password)
+    if user is None:
+        _record_failed_sign_in(dbs, email)
+        return _login_page(form, _("The email address or password is not right."), 400)
+    start_session(user)
+    audit.record(dbs, user, "login")
+    response = redirect(_safe_next(request.args.get("next")))
+    _guarded(signin_guard.record_success, email, response)
+    return response
+
+
+def _login_page(form, failed: str | None, status: int, headers: dict | None = None):
+    return render_template("auth/login.html", form=form, failed=failed), status, headers or {}
+
+
+def _wait_message(wait: signin_guard.Wait) -> str:
+    if wait.reason == "account":
+        return _("This account has had many failed sign-ins, so sign-ins from new computers are "
+                 "slowed down. Try again in %(seconds)d seconds, or sign in on a computer you "
+                 "have used before.", seconds=wait.seconds)
+    return _("Too many failed sign-ins from here. Try again in %(seconds)d seconds.",
+             seconds=wait.seconds)
+
+
+def _record_failed_sign_in(dbs, email: str) -> None:
+    """Count the failure, and write it where someone will look: the organisation's audit log
+    for a real account (the email stays out of it), the app log in any case (review L15)."""
+    backoff_started = _guarded(signin_guard.record_failure, email)
+    user = accounts.find_by_email(dbs, email)
+    current_app.logger.warning("sign-in failed from %s (%s account)%s", request.remote_addr,
+                               "known" if user else "unknown",
+                               "; back-off started" if backoff_started else "")
+    if user is not None:
+        audit.record(dbs, user, "login.failed", commit=not backoff_started)
+        if backoff_started:
+            audit.record(dbs, user, "login.throttled")
+
+
+def _guarded(action, *args):
+    """Run a throttle step; when its storage (Redis) is unreachable, sign-in goes on without
+    it rather than nobody being able to sign in. Flask-Limiter does the same for its limits."""
+    try:
+        return action(*args)
+    except Exception as exc:  # noqa: BLE001 - storage clients raise their own error classes
+        current_app.logger.error("sign-in throttle unavailable (%s): not applied",
+                                 type(exc).__name__)
+        return None
 
 
 @bp.post("/logout")

@@ -35,6 +35,9 @@ def _render(status: int, description: str | None = None):
 
 
 def register(app: Flask) -> None:
+    from navigator.web import security_events
+    security_events.register(app, _render)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if isinstance(exc, InternalServerError):

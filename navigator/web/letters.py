@@ -26,6 +26,7 @@ from wtforms.validators import Optional
 
 from navigator import db, rulebook
 from navigator.engine import Plan, evaluate, validate_answers
+from navigator.extensions import pdf_limit
 from navigator.models import Case
 from navigator.services import calls as call_log
 from navigator.services import cases
@@ -161,6 +162,7 @@ def preview(letter_id: str):
 
 
 @bp.get("/<letter_id>.pdf")
+@pdf_limit
 @db.reads_only
 def pdf(letter_id: str):
     current = _require_case()
@@ -184,6 +186,7 @@ def docx(letter_id: str):
 
 
 @bp.post("/packet")
+@pdf_limit
 def packet():
     current = _require_case()
     chosen = request.form.getlist("letter")

@@ -18,7 +18,7 @@ from flask_login import current_user
 from navigator import db, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.plan import Plan
-from navigator.extensions import select_locale
+from navigator.extensions import pdf_limit, select_locale
 from navigator.services.calendar import deadlines_calendar
 from navigator.services.plan_pdf import plan_pdf, plan_sources
 from navigator.services.reminders import step_marks
@@ -113,6 +113,7 @@ def show():
 
 
 @bp.get("/plan.pdf")
+@pdf_limit
 @db.reads_only
 def pdf():
     plan = _current_plan()

@@ -203,7 +203,7 @@ def save():
 
 
 @bp.get("/resume/<path:token>")   # path: even a "token" with a slash gets the same page
-@limiter.limit("20 per minute")
+@limiter.limit(lambda: current_app.config["RESUME_RATE_LIMIT"])
 def resume(token: str):
     case = cases.find_by_token(db.get_session(), token)
     if case is None:

@@ -1,0 +1,77 @@
+"""Security events written down (review L15): a signed-in worker refused a page, a form without
+a valid CSRF token, a request over a rate limit. Each goes to the app log; those by a signed-in
+worker also go to their organisation's audit log, where an admin looks. Failed sign-ins are
+recorded by the sign-in view itself (auth.py).
+
+Nothing of the request's content is written: the action, the case id when the refused URL
+names one, the route, and the address in the app log.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import TooManyRequests
+
+from navigator import db
+from navigator.services import audit
+from navigator.services.cases import PUBLIC_ID_PATTERN
+
+REFUSED_STATUSES = (403, 404)
+
+
+def _signed_in_user():
+    """The signed-in worker, if the request already knows one (never a new database query)."""
+    from flask import g
+    user = g.get("_login_user")
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def _case_id_in_url() -> str | None:
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and PUBLIC_ID_PATTERN.fullmatch(value):
+            return value
+    return None
+
+
+def _audit(action: str, case_public_id: str | None = None) -> None:
+    user = _signed_in_user()
+    if user is None:
+        return
+    try:
+        dbs = db.get_session()
+        dbs.rollback()          # whatever the failed request left half-done is not committed
+        audit.record(dbs, user, action, case_public_id=case_public_id)
+    except SQLAlchemyError as exc:
+        current_app.logger.error("security event %s not audited (%s)", action,
+                                 type(getattr(exc, "orig", None) or exc).__name__)
+
+
+def record_refused_page(response):
+    if response.status_code in REFUSED_STATUSES and request.endpoint != "static" \
+            and _signed_in_user() is not None:
+        current_app.logger.warning("refused %s %s (%d) for a signed-in worker", request.method,
+                                   request.url_rule, response.status_code)
+        _audit("access.refused", _case_id_in_url())
+    return response
+
+
+def register(app: Flask, render_error) -> None:
+    """`render_error(status)` is the app's error page (errors.py)."""
+    app.after_request(record_refused_page)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(_exc: CSRFError):
+        app.logger.warning("CSRF token refused on %s %s from %s", request.method,
+                           request.url_rule, request.remote_addr)
+        _audit("csrf.refused")
+        return render_error(400)
+
+    @app.errorhandler(TooManyRequests)
+    def rate_limited(exc: TooManyRequests):
+        app.logger.warning("rate limit %s reached on %s %s from %s",
+                           getattr(exc, "description", ""), request.method, request.url_rule,
+                           request.remote_addr)
+        _audit("rate.limited")
+        return render_error(429)
