@@ -22,10 +22,12 @@ REFUSED_STATUSES = (403, 404)
 
 
 def _signed_in_user():
-    """The signed-in worker, if the request already knows one (never a new database query)."""
-    from flask import g
-    user = g.get("_login_user")
-    return user if user is not None and getattr(user, "is_authenticated", False) else None
+    """The signed-in worker, or None (also while the database is down: extensions._load_user)."""
+    try:
+        user = current_user._get_current_object()
+    except SQLAlchemyError:
+        return None
+    return user if user.is_authenticated else None
 
 
 def _case_id_in_url() -> str | None:
