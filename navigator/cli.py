@@ -257,20 +257,31 @@ def register_commands(app: Flask) -> None:
 
 @click.command("purge")
 @click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Age in days (default: RETENTION_DAYS, 30 unless set).")
+              help="Age in days of families' cases (default: RETENTION_DAYS, 30 unless set).")
 @with_appcontext
 def purge_command(days: int | None) -> None:
-    """Delete anonymous cases not updated for RETENTION_DAYS days."""
+    """Apply the retention times: families' cases not updated for RETENTION_DAYS days, audit
+    entries older than AUDIT_RETENTION_DAYS, accounts deactivated more than
+    DEACTIVATED_ACCOUNT_RETENTION_DAYS ago. Run it daily (docs/SECURITY.md)."""
     from flask import current_app
     from sqlmodel import Session
 
     from navigator import db
+    from navigator.services import accounts, audit
     from navigator.services.cases import purge_older_than
 
-    days = days or int(current_app.config["RETENTION_DAYS"])
+    config = current_app.config
+    days = days or int(config["RETENTION_DAYS"])
+    audit_days = int(config["AUDIT_RETENTION_DAYS"])
+    account_days = int(config["DEACTIVATED_ACCOUNT_RETENTION_DAYS"])
     with Session(db.engine()) as session:
         removed = purge_older_than(session, days)
-    click.echo(f"removed {removed} case(s) not updated for {days} days")
+        entries = audit.purge_older_than(session, audit_days)
+        users = accounts.purge_deactivated(session, account_days)
+    db.overwrite_deleted(db.engine())
+    click.echo(f"removed {removed} case(s) not updated for {days} days, {entries} audit "
+               f"entr{'y' if entries == 1 else 'ies'} older than {audit_days} days, {users} "
+               f"account(s) deactivated more than {account_days} days ago")
 
 
 @click.command("create-user")

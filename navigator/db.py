@@ -142,6 +142,15 @@ def reading_connection() -> Connection:
     return reading_engine(engine()).connect()
 
 
+def overwrite_deleted(db_engine: Engine) -> None:
+    """On SQLite, copy the WAL into the database file and empty it, so deleted rows do not
+    linger there (secure_delete has already zeroed them in the file). PostgreSQL's own
+    (auto)vacuum reclaims deleted rows; its storage must be encrypted (docs/SECURITY.md)."""
+    if db_engine.dialect.name == "sqlite":
+        with db_engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def dispose(db_engine: Engine) -> None:
     """Close every pooled connection of `db_engine` and of its reading engine."""
     reading_engine(db_engine).dispose()

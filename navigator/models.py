@@ -86,6 +86,10 @@ class User(SQLModel, table=True):
     feed_token_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, nullable=False)
     last_login_at: datetime | None = Field(default=None)
+    # A password an admin typed is known to the admin: the member must choose their own.
+    must_change_password: bool = Field(default=False)
+    # When the account was deactivated: `navigator purge` deletes it after the retention time.
+    deactivated_at: datetime | None = Field(default=None)
 
     # What Flask-Login asks of a user object.
     @property

@@ -1,6 +1,8 @@
 """Accounts: organisations and their members. No Flask.
 
-Passwords are hashed with argon2id (argon2-cffi's defaults). Login answers the same way for an
+Passwords are hashed with argon2id (argon2-cffi's defaults) and must be hard to guess by
+zxcvbn's estimate (score 3 of 4 or more, with the person's own email and name counted as easy
+guesses): length alone let "aaaaaaaaaaaa" and "password1234" through (review L17). Login answers the same way for an
 unknown email, a wrong password and an inactive account, and spends the same hashing time on
 each, so the answer does not tell whether an email has an account.
 """
@@ -15,11 +17,14 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
+from zxcvbn import zxcvbn
 
 from navigator.models import ROLES, Organisation, User, new_public_id, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+MIN_PASSWORD_SCORE = 3      # zxcvbn: "safely unguessable", about 10^8 guesses or more
+SCORED_LENGTH = 72          # zxcvbn's own limit; a longer password is scored on its start
 INVITE_DAYS = 7
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
 
@@ -51,14 +56,34 @@ def check_email(email: str) -> str:
     return email
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, related: tuple[str | None, ...] = ()) -> str:
+    """The password, if long enough and hard to guess; `related` (email, names) counts as
+    easy to guess."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError("password",
                            f"Enter a password of at least {MIN_PASSWORD_LENGTH} characters.")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("password",
                            f"Enter a password of at most {MAX_PASSWORD_LENGTH} characters.")
+    words = [part for text in related if text for part in re.split(r"[\s@._-]+", text) if part]
+    if _mostly_personal(password, words):
+        raise AccountError("password", "This password is too easy to guess (it is mostly your "
+                           "own name or email address). Use three or four unrelated words.")
+    estimate = zxcvbn(password[:SCORED_LENGTH], user_inputs=[*words, *filter(None, related)])
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        why = (estimate["feedback"].get("warning") or "").strip().rstrip(".")
+        raise AccountError("password", "This password is too easy to guess"
+                           + (f" ({why[0].lower()}{why[1:]})" if why else "")
+                           + ". Use three or four unrelated words, or a longer password.")
     return password
+
+
+def _mostly_personal(password: str, words: list[str]) -> bool:
+    """What is left of the password without the person's own words is short."""
+    rest = password.lower()
+    for word in sorted((w.lower() for w in words if len(w) >= 3), key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return len(re.sub(r"[\W_]+", "", rest)) < MIN_PASSWORD_LENGTH // 2
 
 
 def check_name(name: str, field: str = "name") -> str:
@@ -87,7 +112,8 @@ def create_organisation_with_admin(session: Session, organisation_name: str, ema
                                    name: str, password: str) -> User:
     """The first admin of a new organisation (the `navigator create-user` command)."""
     organisation_name = check_name(organisation_name, "organisation")
-    email, name, password = check_email(email), check_name(name), check_password(password)
+    email, name = check_email(email), check_name(name)
+    password = check_password(password, (email, name, organisation_name))
     _email_taken(session, email)
     organisation = Organisation(name=organisation_name)
     session.add(organisation)
@@ -101,12 +127,13 @@ def create_organisation_with_admin(session: Session, organisation_name: str, ema
 
 def create_member(session: Session, admin: User, email: str, name: str, role: str,
                   password: str) -> User:
-    """A member the admin gives a password to (to be changed by the member)."""
+    """A member the admin gives a password to, which the member must change at first sign-in
+    (the admin knows it). Invitations avoid that step."""
     email, name, role = check_email(email), check_name(name), check_role(role)
-    password = check_password(password)
+    password = check_password(password, (email, name))
     _email_taken(session, email)
     user = User(organisation_id=admin.organisation_id, email=email, name=name, role=role,
-                password_hash=hasher.hash(password))
+                password_hash=hasher.hash(password), must_change_password=True)
     session.add(user)
     session.commit()
     return user
@@ -142,7 +169,8 @@ def find_invitation(session: Session, token: str, now: datetime | None = None) -
 
 
 def accept_invitation(session: Session, user: User, password: str) -> User:
-    user.password_hash = hasher.hash(check_password(password))
+    user.password_hash = hasher.hash(check_password(password, (user.email, user.name)))
+    user.must_change_password = False
     user.invite_token_hash = None
     user.invite_expires_at = None
     end_sessions(session, user)
@@ -181,7 +209,8 @@ def change_password(session: Session, user: User, current: str, new: str) -> Use
         hasher.verify(user.password_hash or _DUMMY_HASH, current or "")
     except (VerificationError, InvalidHashError):
         raise AccountError("current_password", "The current password is not right.") from None
-    user.password_hash = hasher.hash(check_password(new))
+    user.password_hash = hasher.hash(check_password(new, (user.email, user.name)))
+    user.must_change_password = False
     end_sessions(session, user)
     return user
 
@@ -190,8 +219,23 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> User:
     if user.id == admin.id:
         raise AccountError("user", "You cannot deactivate your own account.")
     user.active = active
+    user.deactivated_at = None if active else utcnow()
     end_sessions(session, user)
     return user
+
+
+def purge_deactivated(session: Session, days: int, now: datetime | None = None) -> int:
+    """Delete accounts deactivated more than `days` days ago; returns how many. Their cases,
+    notes and history stay with the organisation (the author becomes unknown); audit entries
+    keep the account's number only."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    gone = list(session.exec(select(User).where(User.active.is_(False))
+                             .where(User.deactivated_at.is_not(None))
+                             .where(User.deactivated_at < cutoff)))
+    for user in gone:
+        session.delete(user)
+    session.commit()
+    return len(gone)
 
 
 def load_by_login_id(session: Session, login_id: str) -> User | None:

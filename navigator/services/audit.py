@@ -6,9 +6,9 @@ answers or notes), so the log can be kept after the case itself is deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, delete, func, select
 
 from navigator.models import AuditEntry, User
 
@@ -80,3 +80,11 @@ def entries(session: Session, organisation_id: int, page: int = 1,
     rows = [AuditRow(entry.created_at, name or "", entry.action, ACTIONS[entry.action],
                      entry.case_public_id) for entry, name in session.exec(query)]
     return rows, session.exec(count).one()
+
+
+def purge_older_than(session: Session, days: int, now: datetime | None = None) -> int:
+    """Delete audit entries older than `days` days (the audit retention); returns how many."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    result = session.exec(delete(AuditEntry).where(AuditEntry.created_at < cutoff))
+    session.commit()
+    return result.rowcount or 0

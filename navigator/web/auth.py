@@ -124,7 +124,8 @@ def login():
         return _login_page(form, _("The email address or password is not right."), 400)
     start_session(user)
     audit.record(dbs, user, "login")
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(_safe_next(request.args.get("next")))   # enforce_session_limits
+    # sends a worker whose password an admin set to choose their own first
     _guarded(signin_guard.record_success, email, response)
     return response
 
@@ -188,7 +189,11 @@ def accept_invite(token: str):
         abort(404)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        accounts.accept_invitation(dbs, user, form.password.data)
+        try:
+            accounts.accept_invitation(dbs, user, form.password.data)
+        except accounts.AccountError as exc:
+            form[exc.field].errors.append(_(str(exc)))
+            return render_template("auth/invite.html", form=form, user=user), 400
         start_session(user)
         audit.record(dbs, user, "login")
         flash(_("Your password is set. Welcome, %(name)s.", name=user.name))
@@ -216,7 +221,8 @@ def change_password():
 
 
 def enforce_session_limits():
-    """Sign out a worker idle for too long or signed in for longer than the session lifetime."""
+    """Sign out a worker idle for too long or signed in for longer than the session lifetime;
+    send one whose password an admin set to choose their own before anything else."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     now = time.time()
@@ -229,7 +235,15 @@ def enforce_session_limits():
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return redirect(url_for("auth.login"))
     session["seen_at"] = now
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        flash(_("Choose your own password before you go on: the one you have was set by an "
+                "admin."))
+        return redirect(url_for("auth.change_password"))
     return None
+
+
+# Where a worker whose password an admin set may go before choosing their own.
+PASSWORD_CHANGE_ENDPOINTS = ("auth.change_password", "auth.logout", "static")
 
 
 @bp.record_once
