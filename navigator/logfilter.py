@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 
 from flask import Flask
 
@@ -19,6 +20,8 @@ SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(/feeds/)[^\s/?#\"'<>]+?(\.ics)?(?=[\s/?#\"'<>]|$)"), r"\1" + REDACTED + r"\2"),
     (re.compile(r"(/auth/invite/)[^\s/?#\"'<>]+"), r"\1" + REDACTED),
     (re.compile(r"([?&](?:token|resume_token|feed_token)=)[^&\s\"'<>#]+"), r"\1" + REDACTED),
+    # What a worker types into the caseload search is usually a client's name (review L11).
+    (re.compile(r"([?&]q=)[^&\s\"'<>#]+"), r"\1" + REDACTED),
 )
 # The loggers that print request lines; gunicorn's exist only when gunicorn serves the app,
 # and adding a filter to a logger nobody uses costs nothing.
@@ -26,6 +29,27 @@ REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 def redact(text: str) -> str:
+    """The text with secret links and search terms replaced. A percent-encoded path
+    (/resum%65/<token> opens a case too) is decoded first, so no spelling slips through
+    (review L6)."""
+    text = _redacted(text)
+    if "%" in text:
+        decoded = _decoded(text)
+        if _redacted(decoded) != decoded:
+            return _redacted(decoded)
+    return text
+
+
+def _decoded(text: str) -> str:
+    previous = None
+    for _round in range(3):          # %252F and the like: decode until nothing changes
+        if text == previous:
+            break
+        previous, text = text, unquote(text)
+    return text
+
+
+def _redacted(text: str) -> str:
     for pattern, replacement in SECRET_PATTERNS:
         text = pattern.sub(replacement, text)
     return text

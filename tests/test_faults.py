@@ -37,8 +37,12 @@ def stored_case(app, client):
 
 
 def pending_pages(client) -> list:
+    """The pages kept in the session, opened with the app's key (they are encrypted there)."""
+    from navigator.web import sealed
     with client.session_transaction() as flask_session:
-        return flask_session.get("pending_pages", [])
+        token = flask_session.get("pending_pages")
+    with client.application.app_context():
+        return sealed.unseal(token) or []
 
 
 def test_an_answer_sent_while_the_database_is_down_is_saved_when_it_returns(app, client):
@@ -186,3 +190,22 @@ def test_a_signed_in_worker_gets_the_503_page_during_an_outage(app, worker_clien
             assert response.status_code == 503, path
             assert "Content-Security-Policy" in response.headers
     assert worker_client.get("/caseload/").status_code == 200     # still signed in afterwards
+
+
+def test_pages_kept_in_the_cookie_are_not_readable_there(app, client):
+    """Review L12: the cookie is only signed; the kept answers are encrypted inside it."""
+    import base64
+    import zlib
+    walk(client, MEDICARE_JOURNEY[:4])
+    page, data = MEDICARE_JOURNEY[4]
+    assert data["annual_income"] == "$40,000"
+    with database_down(app):
+        assert client.post(f"/questions/{page}", data=data).status_code == 503
+    cookie = client.get_cookie("session").value
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+    assert "pending_pages" in text
+    assert "40,000" not in text and "annual_income" not in text
+    [kept] = pending_pages(client)
+    assert ["annual_income", "$40,000"] in kept["form"]

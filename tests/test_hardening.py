@@ -104,3 +104,37 @@ def test_case_ids_with_a_nul_are_not_found(app, worker_client):
             path = path.replace(f"<path:{argument}>", nul_id).replace(f"<{argument}>", nul_id)
         response = worker_client.get(path)
         assert response.status_code < 500, (path, response.status_code)
+
+
+# --- PDF processes end with the web worker that started them (review L10) ----------------------
+
+ORPHAN_SCRIPT = """
+import os
+from navigator.services import pdf
+pdf.use_processes(1)
+pdf.render_pdf("<p>x</p>", "t", "a")
+print(" ".join(str(pid) for pid in pdf._executor()._processes), flush=True)
+os.kill(os.getpid(), 9)          # as gunicorn's timeout or the OOM killer would
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status      # a zombie has ended; only its exit code is left
+
+
+def test_pdf_processes_end_when_their_web_worker_is_killed():
+    import subprocess  # nosec B404
+    import sys
+    import time
+    result = subprocess.run([sys.executable, "-c", ORPHAN_SCRIPT], capture_output=True,  # nosec B603
+                            timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    pids = [int(pid) for pid in result.stdout.split()]
+    assert pids, result.stderr.decode()[-2000:]
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in pids)

@@ -98,6 +98,15 @@ def test_sql_parameters_never_reach_the_logs_or_error_messages(app, caplog):
     ("POST /auth/invite/tok3n HTTP/1.1", "POST /auth/invite/[redacted] HTTP/1.1"),
     ("GET /x?token=abc&page=2", "GET /x?token=[redacted]&page=2"),
     ("GET /questions/state HTTP/1.1", "GET /questions/state HTTP/1.1"),
+    # Review L6: percent-encoded spellings of a resume path open the case too.
+    ("GET /resum%65/AbC_12-x HTTP/1.1", "GET /resume/[redacted] HTTP/1.1"),
+    ("GET /resume%2FAbC_12-x HTTP/1.1", "GET /resume/[redacted] HTTP/1.1"),
+    ("GET /%72esume/AbC%5F12 HTTP/1.1", "GET /resume/[redacted] HTTP/1.1"),
+    ("GET /questions/state?x=%20 HTTP/1.1", "GET /questions/state?x=%20 HTTP/1.1"),
+    # Review L11: caseload searches are clients' names.
+    ("GET /caseload/?q=Betty+Smith&scope=all HTTP/1.1",
+     "GET /caseload/?q=[redacted]&scope=all HTTP/1.1"),
+    ("GET /caseload/?q=Betty%20Smith%2Fx HTTP/1.1", "GET /caseload/?q=[redacted] HTTP/1.1"),
 ])
 def test_secret_links_are_redacted(line, expected):
     assert redact(line) == expected

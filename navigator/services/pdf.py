@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -90,8 +91,20 @@ def use_processes(count: int) -> None:
         _executor()
 
 
-def _lower_priority() -> None:
+def _start_pdf_process() -> None:
+    """In each PDF process: a lower CPU priority, and an end when the web worker that started
+    it is gone (killed by gunicorn's timeout, an operator or the OOM killer), instead of living
+    on as an orphan holding tens of MB (review L10)."""
     os.nice(PDF_NICENESS)
+    parent = os.getppid()
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True,
+                     name="exit-with-parent").start()
+
+
+def _exit_when_orphaned(parent: int, interval: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(0)
 
 
 def _pool_ready() -> bool:
@@ -105,7 +118,7 @@ def _executor() -> ProcessPoolExecutor:
     with _pool_lock:
         if not _pool_ready():
             _shut_down_own_pool()
-            _pool = ProcessPoolExecutor(max_workers=_pool_size, initializer=_lower_priority,
+            _pool = ProcessPoolExecutor(max_workers=_pool_size, initializer=_start_pdf_process,
                                         mp_context=multiprocessing.get_context("spawn"))
             _pool_owner, _pool_workers = os.getpid(), _pool_size
             for _ in range(_pool_size):   # starts each worker: imports, fonts, first layout

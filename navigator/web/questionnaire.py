@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from navigator import db, rulebook
@@ -29,6 +30,7 @@ from navigator.questionnaire import Page, Questionnaire, load_questionnaire
 from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, build_form, form_answers
 from navigator.services import calls as call_log
 from navigator.services import cases, reminders
+from navigator.web import sealed
 from navigator.web.session_case import CASE_KEY, case_to_read, current_case
 
 bp = Blueprint("questionnaire", __name__)
@@ -124,18 +126,29 @@ def keep_submitted_page() -> None:
         return
     submitted = [(key, value) for key, value in request.form.items(multi=True)
                  if key != "csrf_token"]
-    pages = session.get(PENDING_KEY, [])
-    session[PENDING_KEY] = [*pages, {"page": request.view_args["page_id"], "form": submitted}
-                            ][-MAX_PENDING_PAGES:]
+    pages = pending_pages()
+    session[PENDING_KEY] = sealed.seal([*pages, {"page": request.view_args["page_id"],
+                                                 "form": submitted}][-MAX_PENDING_PAGES:])
+
+
+def pending_pages() -> list:
+    """The pages kept in the session while the database was down. They are encrypted there:
+    the cookie is only signed, and these are answers such as income (review L12)."""
+    value = sealed.unseal(session.get(PENDING_KEY))
+    return value if isinstance(value, list) else []
 
 
 @bp.before_app_request
 def save_pending_answers() -> None:
     """Pages submitted while the database was down are saved, in order, before anything else
     happens; if it is still down the 503 page shows again and they stay pending."""
-    pages = session.get(PENDING_KEY)
-    if not pages or request.endpoint == "static":
+    if PENDING_KEY not in session or request.endpoint == "static":
         return
+    pages = pending_pages()
+    if not _may_write(current_case()):
+        current_app.logger.warning("%d pending page(s) dropped: an organisation's case, not "
+                                   "signed in as its worker", len(pages))
+        pages = []
     dropped = 0
     for pending in pages:
         page = questionnaire().page(pending.get("page", ""))
@@ -144,6 +157,14 @@ def save_pending_answers() -> None:
     session.pop(PENDING_KEY, None)
     if dropped:
         current_app.logger.warning("%d pending page(s) dropped: no longer valid", dropped)
+
+
+def _may_write(case: Case | None) -> bool:
+    """An organisation's case is written by its own workers only, even through pages kept
+    while the database was down (review L7: a resume link to it opened by an outsider)."""
+    if case is None or case.organisation_id is None:
+        return True
+    return current_user.is_authenticated and current_user.organisation_id == case.organisation_id
 
 
 @bp.record_once
