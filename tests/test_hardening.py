@@ -5,6 +5,7 @@ import runpy
 import stat
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from navigator import db
@@ -138,3 +139,36 @@ def test_pdf_processes_end_when_their_web_worker_is_killed():
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in pids)
+
+
+# --- input hygiene (review L21) ------------------------------------------------------------------
+
+def test_direction_overrides_and_invisible_names_are_refused_by_name(app, worker_client):
+    for name, message in (("\u202eyrneH", "override characters"),
+                          ("\u200b\u200b", "letters or digits you can see"),
+                          ("\u200b \u2060", "letters or digits you can see")):
+        response = worker_client.post("/caseload/cases", data={"client_name": name})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in html, (name, response.status_code)
+    ok = worker_client.post("/caseload/cases", data={"client_name": "\u0633\u0627\u0631\u0627 Smith"})
+    assert ok.status_code == 302        # right-to-left script itself is fine
+
+
+def test_letter_details_refuse_direction_overrides(app):
+    from navigator.services.letters import validate_details
+    details, errors = validate_details({"patient_name": "\u202eyrneH", "member_id": "\u200b"})
+    assert details is None
+    assert {e.field: e.message for e in errors} == {
+        "patient_name": "must not contain right-to-left or left-to-right override characters",
+        "member_id": "must contain letters or digits you can see, not only invisible characters"}
+
+
+def test_a_step_cannot_be_marked_done_before_1990():
+    from datetime import date
+
+    from navigator.services import caseload
+    with pytest.raises(caseload.CaseloadError) as info:
+        caseload.mark_step(None, None, None, type("P", (), {"steps": [
+            type("S", (), {"id": "s", "title": "S"})()]})(), "s", "done", date(1, 1, 1),
+            date(2026, 11, 23))
+    assert info.value.field == "on_date" and "1990" in str(info.value)

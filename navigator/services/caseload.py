@@ -262,6 +262,9 @@ def progress(session: Session, case: Case) -> dict[str, tuple[StepProgress, str]
             for item, name in rows}
 
 
+EARLIEST_STEP_DATE = date(1990, 1, 1)      # as for denial dates (review L21)
+
+
 def mark_step(session: Session, user: User, case: Case, plan: Plan, step_id: str, state: str,
               on_date: date | None, today: date) -> None:
     """Mark a step of the case's current plan done or not applicable; state "" clears it."""
@@ -272,6 +275,8 @@ def mark_step(session: Session, user: User, case: Case, plan: Plan, step_id: str
         raise CaseloadError("state", "Choose done, not applicable, or not yet.")
     if on_date is not None and on_date > today:
         raise CaseloadError("on_date", "The date cannot be in the future.")
+    if on_date is not None and on_date < EARLIEST_STEP_DATE:    # a typo, such as year 1
+        raise CaseloadError("on_date", "Enter a date from 1990 on.")
     existing = session.exec(select(StepProgress).where(StepProgress.case_id == case.id)
                             .where(StepProgress.step_id == step_id)).first()
     if state == "":

@@ -24,6 +24,7 @@ from navigator.engine.datetext import DateTextError, parse_date_text
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
 from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
+from navigator.services.text_checks import text_problem
 from navigator.textformat import us_date, usd
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -105,6 +106,9 @@ def detail_problem(spec: DetailSpec, value: str, today: date) -> str | None:
     allowed_controls = "\n\t" if spec.multiline else ""
     if any(unicodedata.category(c) == "Cc" and c not in allowed_controls for c in value):
         return "must not contain control characters" + ("" if spec.multiline else " or line breaks")
+    problem = text_problem(value)
+    if problem:
+        return problem
     if spec.name == "practice_phone" and not PHONE_PATTERN.match(value):
         return "must be a phone number: digits, spaces and + ( ) - . only, optionally ext. 123"
     if spec.name == "date_of_birth":
