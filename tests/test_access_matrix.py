@@ -78,7 +78,9 @@ def test_another_organisation_gets_404_on_every_case_url(app, two_organisations,
         assert still is not None and still.client_name == "Client of A" and still.status == "active"
         logged = session.exec(select(AuditEntry).where(
             AuditEntry.case_public_id == case.public_id)).all()
-        assert [entry.action for entry in logged] == []
+        # Only the refusals, in the outsider's own organisation's log (review L15).
+        assert {(e.action, e.organisation_id) for e in logged} <= {
+            ("access.refused", two_organisations[outsider].organisation_id)}
 
 
 @pytest.mark.parametrize("insider", ["a_admin", "a_member"])

@@ -90,7 +90,14 @@ def test_every_state_changing_form_refuses_a_request_without_a_csrf_token(csrf_a
         # to the unsubscribe link, RFC 8058): a wrong token is refused as not found.
         expected = 404 if url.startswith("/r/") else 400
         assert response.status_code == expected, (url, response.status_code)
-    assert database_rows(csrf_app) == before
+    after = database_rows(csrf_app)
+    # Each refusal is recorded in the audit log (review L15); nothing else changed.
+    audited_before, audited_after = before.pop("audit_log"), after.pop("audit_log")
+    added = [row for row in audited_after if row not in audited_before]
+    assert after == before
+    refused = [url for url in urls if not url.startswith("/r/")]
+    assert sum("'csrf.refused'" in row for row in added) == len(refused)
+    assert all("'csrf.refused'" in row or "'access.refused'" in row for row in added)
 
 
 def test_a_wrong_csrf_token_is_refused_like_a_missing_one(csrf_app):
