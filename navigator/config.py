@@ -58,17 +58,6 @@ class Config:
     LOGIN_ACCOUNT_FAILURES = 20             # failures an hour on one account from everywhere,
     LOGIN_ACCOUNT_SLOWDOWN_SECONDS = 60     # then one attempt a minute from unknown browsers
     LOGIN_DEVICE_FAILURES = 10              # a known browser failing this often loses its pass
-    # Reminders (issue 18). MAIL_URL: smtp://user:password@host:587 (STARTTLS when offered) or
-    # smtps://... (TLS from the start); empty = no email is sent. PUBLIC_BASE_URL is where the
-    # links in messages point (messages are sent outside any request).
-    MAIL_URL = ""
-    MAIL_FROM = "Pump Access Navigator <reminders@localhost>"
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
-    TWILIO_ACCOUNT_SID = ""
-    TWILIO_AUTH_TOKEN = ""  # nosec B105 - empty: set in the environment
-    TWILIO_FROM_NUMBER = ""
-    REMINDER_SCAN_SECONDS = 900     # how often `navigator worker` looks for reminders falling due
-    REMINDER_QUEUE = "reminders"    # the RQ queue's name in Redis
     RESUME_RATE_LIMIT = "20 per minute"
     PDF_RATE_LIMIT = "10 per minute"
     # Rate-limit counters: in Redis when REDIS_URL is set (shared by every worker and instance).
@@ -81,6 +70,17 @@ class Config:
     AUDIT_RETENTION_DAYS = 365 * 6
     DEACTIVATED_ACCOUNT_RETENTION_DAYS = 90
     WORKERS = 1     # app processes serving together (filled in from gunicorn's settings)
+    # Reminders (issue 18). MAIL_URL: smtp://user:password@host:587 (STARTTLS when offered) or
+    # smtps://... (TLS from the start); empty = no email is sent. PUBLIC_BASE_URL is where the
+    # links in messages point (messages are sent outside any request).
+    MAIL_URL = ""
+    MAIL_FROM = "Pump Access Navigator <reminders@localhost>"
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    TWILIO_ACCOUNT_SID = ""
+    TWILIO_AUTH_TOKEN = ""  # nosec B105 - empty: set in the environment
+    TWILIO_FROM_NUMBER = ""
+    REMINDER_SCAN_SECONDS = 900     # how often `navigator worker` looks for reminders falling due
+    REMINDER_QUEUE = "reminders"    # the RQ queue's name in Redis
     TESTING = False
 
     @classmethod

@@ -1,14 +1,14 @@
 """users: must_change_password (admin-set passwords), deactivated_at (account retention)
 
-Revision ID: 0005_account_security
-Revises: 0004_api_keys
+Revision ID: 0006_account_security
+Revises: 0005_followup
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_account_security"
-down_revision = "0004_api_keys"
+revision = "0006_account_security"
+down_revision = "0005_followup"
 branch_labels = None
 depends_on = None
 
