@@ -51,7 +51,7 @@ def run() -> list[Result]:
     questionnaire = load_questionnaire(default_questions_path(load.ROOT / "rules"))
     hello = _hello(results)
     env = {"DATABASE_URL": url, "NAVIGATOR_ENV": "production", "SECRET_KEY": "load-" + "k" * 40,
-           "PROXY_HOPS": "1", "REDIS_URL": REDIS_URL,
+           "SERVER_NAME": "localhost", "PROXY_HOPS": "1", "REDIS_URL": REDIS_URL,
            "RATELIMIT_KEY_PREFIX": f"navigator-load-{uuid.uuid4().hex}",
            "API_RATE_LIMIT": "100000 per minute", "RULES_RELOAD_SECONDS": "0"}
     with Shape(env, instances=2, workers=WORKERS, threads=THREADS, single_site=True) as shape:

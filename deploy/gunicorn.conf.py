@@ -10,7 +10,10 @@ import tempfile
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-timeout = 30                  # a request still running after this is killed (SQLite waits less)
+# A request still running after this is killed. Longer than the database's lock wait (10 s) and
+# the PDF timeout (45 s), so those end in the app's own 503 pages that keep the typed answer
+# (review L1, L10); gunicorn.conf.py at the top of the project explains.
+timeout = 60
 graceful_timeout = 30
 keepalive = 30                # nginx keeps its upstream connections open
 accesslog = None              # nginx writes the access log, without personal data
@@ -26,6 +29,12 @@ def _metrics_dir(bind_addresses) -> str:
 
 
 def on_starting(server):
+    from navigator.config import ConfigError, check_workers
+    try:        # several production workers need REDIS_URL for their rate limits (config.py)
+        check_workers(os.environ, server.cfg.workers)
+    except ConfigError as exc:
+        server.log.error("refusing to start: %s", exc)
+        raise SystemExit(3) from exc
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or _metrics_dir(server.cfg.bind)
     shutil.rmtree(folder, ignore_errors=True)     # values of a previous run are not this run's
     os.makedirs(folder, mode=0o700, exist_ok=True)

@@ -43,7 +43,7 @@ def shape(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('shape')}/shape.db"
     upgrade(url)
     env = {"DATABASE_URL": url, "NAVIGATOR_ENV": "production", "SECRET_KEY": "shape-" + "k" * 40,
-           "PROXY_HOPS": "1", "RULES_RELOAD_SECONDS": "0",
+           "SERVER_NAME": "localhost", "PROXY_HOPS": "1", "RULES_RELOAD_SECONDS": "0",
            "API_RATE_LIMIT": "3 per minute"}
     if _redis_reachable():
         env.update(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=f"navigator-test-{uuid.uuid4().hex}")
