@@ -6,15 +6,16 @@
   app's 503 page that keeps the typed answer, not in gunicorn's bare 500 (review L1); and longer
   than the PDF timeout (navigator.services.pdf.PDF_TIMEOUT_SECONDS), so a slow PDF ends in the
   app's "PDF could not be made" page (review L10).
-- workers: WEB_CONCURRENCY (gunicorn's own variable), 2 by default. In production, more than one
-  worker needs REDIS_URL: rate-limit counters kept in each worker's memory would multiply every
-  limit by the number of workers (review M5, L5), so the app refuses to start (config.py).
+- workers: gunicorn's own default (WEB_CONCURRENCY, else 1). In production, more than one worker
+  needs REDIS_URL: rate-limit counters kept in each worker's memory would multiply every limit by
+  the number of workers (review M5, L5), so gunicorn is stopped before any worker starts.
+
+deploy/gunicorn.conf.py is the same for the several-instances set-up (docs/DEPLOY.md).
 """
 import os
 
 timeout = 60
 graceful_timeout = 30
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
 
 def on_starting(server):

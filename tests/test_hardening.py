@@ -172,3 +172,27 @@ def test_a_step_cannot_be_marked_done_before_1990():
             type("S", (), {"id": "s", "title": "S"})()]})(), "s", "done", date(1, 1, 1),
             date(2026, 11, 23))
     assert info.value.field == "on_date" and "1990" in str(info.value)
+
+
+# --- the organisation's case export holds everything about the case (review L19) ----------------
+
+def test_the_case_export_has_its_history_owner_flags_and_audit_entries(app, worker, book):
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from navigator.models import User
+    from navigator.services import audit, caseload
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        user = session.get(User, worker.id)
+        case = caseload.create_client_case(session, user, "Exported Client")
+        caseload.update_case(session, user, case, "Exported Client", "waiting", user.id)
+        audit.record(session, user, "case.view", case.public_id)
+        audit.record(session, user, "case.export", case.public_id)
+        data = caseload.export(session, case, book, date(2026, 11, 23))
+    assert data["case"]["owner"] == user.name
+    assert "plan_changed_at" in data["case"] and "plan_changes" in data["case"]
+    assert [event["kind"] for event in data["history"]][0] == "created"
+    assert len(data["history"]) >= 2
+    assert [entry["action"] for entry in data["audit"]] == ["case.view", "case.export"]
+    assert all(entry["by"] == user.name for entry in data["audit"])

@@ -17,7 +17,16 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, func, select
 
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
-from navigator.models import CASE_STATUSES, Case, CaseEvent, CaseNote, StepProgress, User, utcnow
+from navigator.models import (
+    CASE_STATUSES,
+    AuditEntry,
+    Case,
+    CaseEvent,
+    CaseNote,
+    StepProgress,
+    User,
+    utcnow,
+)
 from navigator.services import cases as case_store
 from navigator.services import recheck
 
@@ -356,15 +365,24 @@ def current_plan(case: Case, book: RuleBook, today: date) -> tuple[Plan | None, 
 
 
 def export(session: Session, case: Case, book: RuleBook, today: date) -> dict[str, Any]:
-    """Everything the case holds, with its current plan, as JSON-ready data."""
+    """Everything the case holds, with its current plan, as JSON-ready data: also its history,
+    its plan-change flag and the organisation's audit entries about it (review L19)."""
     plan, errors = current_plan(case, book, today)
     marked = progress(session, case)
+    owner = session.get(User, case.owner_user_id) if case.owner_user_id else None
     return {
         "format": "pump-access-navigator.case/1",
         "exported_on": today.isoformat(),
         "case": {"id": case.public_id, "client_name": case.client_name, "status": case.status,
+                 "owner": owner.name if owner else None,
                  "created_at": case.created_at.isoformat(),
-                 "updated_at": case.updated_at.isoformat()},
+                 "updated_at": case.updated_at.isoformat(),
+                 "plan_changed_at": case.flagged_at.isoformat() if case.flagged_at else None,
+                 "plan_changes": case.plan_changes},
+        "history": [{"at": event.created_at.isoformat(), "by": name, "kind": event.kind,
+                     "detail": event.detail}
+                    for event, name in reversed(history(session, case, limit=100_000))],
+        "audit": _audit_entries(session, case),
         "answers": case.answers,
         "details": case.details,
         "answer_problems": [error.as_dict() for error in errors],
@@ -375,6 +393,16 @@ def export(session: Session, case: Case, book: RuleBook, today: date) -> dict[st
         "notes": [{"at": note.created_at.isoformat(), "by": name, "text": note.body}
                   for note, name in notes(session, case)],
     }
+
+
+def _audit_entries(session: Session, case: Case) -> list[dict[str, Any]]:
+    rows = session.exec(select(AuditEntry, User.name)
+                        .join(User, User.id == AuditEntry.user_id, isouter=True)
+                        .where(AuditEntry.case_public_id == case.public_id)
+                        .where(AuditEntry.organisation_id == case.organisation_id)
+                        .order_by(AuditEntry.created_at, AuditEntry.id))
+    return [{"at": entry.created_at.isoformat(), "by": name or "", "action": entry.action}
+            for entry, name in rows]
 
 
 def delete_case(session: Session, case: Case) -> None:
