@@ -21,8 +21,8 @@ def person_or_address() -> str:
     return f"user-{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
-# Every PDF route shares one budget: rendering holds a worker for a while, so one browser must
-# not be able to keep every worker busy (review L4).
+# Every PDF (and Word letter) route shares one budget: rendering holds a worker for a while, so
+# one browser must not be able to keep every worker busy (review L4).
 pdf_limit = limiter.shared_limit(lambda: current_app.config["PDF_RATE_LIMIT"], scope="pdf",
                                  key_func=person_or_address)
 login_manager = LoginManager()

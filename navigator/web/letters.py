@@ -173,6 +173,7 @@ def pdf(letter_id: str):
 
 
 @bp.get("/<letter_id>.docx")
+@pdf_limit
 @db.reads_only
 def docx(letter_id: str):
     """The same letter as an editable Word document (for the prescriber's letterhead)."""
