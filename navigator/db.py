@@ -99,6 +99,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def init_app(app: Flask) -> None:
     app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(_close_session)
+    for path in readable_by_others(app.config["DATABASE_URL"]):
+        app.logger.warning("%s can be read by other accounts on this machine: chmod 600 it "
+                           "(700 for its folder)", path)
+
+
+def readable_by_others(url: str) -> list[str]:
+    """The SQLite database's files (and folder) that other local accounts can read: a database
+    made before the app created them 0600 keeps its mode (review L13)."""
+    path = url.removeprefix("sqlite:///")
+    if not url.startswith("sqlite:///") or not path or path.startswith(":memory:"):
+        return []
+    database = Path(path)
+    candidates = [database.parent, database, *(Path(f"{database}{suffix}")
+                                               for suffix in ("-wal", "-shm"))]
+    return [str(p) for p in candidates if p.exists() and p.stat().st_mode & 0o077]
 
 
 def engine() -> Engine:

@@ -196,3 +196,18 @@ def test_the_case_export_has_its_history_owner_flags_and_audit_entries(app, work
     assert len(data["history"]) >= 2
     assert [entry["action"] for entry in data["audit"]] == ["case.view", "case.export"]
     assert all(entry["by"] == user.name for entry in data["audit"])
+
+
+def test_an_old_world_readable_database_is_named_in_a_warning(tmp_path, caplog):
+    from navigator import create_app
+    folder = tmp_path / "old"
+    folder.mkdir(mode=0o755)
+    database = folder / "navigator.db"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+    url = f"sqlite:///{database}"
+    db.upgrade(url)
+    create_app({"DATABASE_URL": url, "RECHECK_ON_START": False})
+    warned = [r.getMessage() for r in caplog.records if "other accounts" in r.getMessage()]
+    assert any(str(database) in line for line in warned)
+    assert db.readable_by_others(f"sqlite:///{tmp_path / 'fresh' / 'n.db'}") == []

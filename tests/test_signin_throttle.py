@@ -122,3 +122,16 @@ def test_failed_and_throttled_sign_ins_reach_the_organisations_audit_log(throttl
     assert len(logged) == 4 and any("unknown account" in line for line in logged)
     assert not any(user.email in r.getMessage() or "nobody@" in r.getMessage()
                    for r in caplog.records)
+
+
+def test_with_redis_unreachable_sign_in_and_pages_still_work(db_url, make_worker, caplog):
+    """The limits are not applied while their storage is down; nobody is locked out by it."""
+    app = create_app({"DATABASE_URL": db_url, "RECHECK_ON_START": False,
+                      "REDIS_URL": "redis://127.0.0.1:1/0"})
+    user = make_worker("target@clinic.example")
+    client = app.test_client()
+    assert attempt(client, user.email).status_code == 400
+    assert attempt(client, user.email, WORKER_PASSWORD).status_code == 302
+    assert client.get("/caseload/").status_code == 200
+    assert app.test_client().get("/api/v1/rules").status_code == 200
+    assert any("sign-in throttle unavailable" in r.getMessage() for r in caplog.records)
