@@ -22,6 +22,20 @@ def continue_(page, seen):
     check_accessibility(page, seen)
 
 
+def continue_until(page, target, seen=None, limit=6):
+    """Continue past optional pages, left blank, until `target` (a locator) is on the page.
+
+    Journeys name the questions they answer, not how many optional pages lie between them.
+    """
+    for _ in range(limit):
+        if target.count():
+            return
+        page.get_by_role("button", name="Continue").click()
+        if seen is not None:
+            check_accessibility(page, seen)
+    assert target.count(), f"{page.url}: never reached {target}"
+
+
 def test_medicare_journey_to_the_plan_and_pdf(page, live_server):
     seen: list[str] = []
     page.goto(live_server + "/")
@@ -50,17 +64,20 @@ def test_medicare_journey_to_the_plan_and_pdf(page, live_server):
     page.get_by_label("How many people are in the household?").fill("2")
     page.get_by_label("yearly income").fill("40,000")
     continue_(page, seen)
+    continue_until(page, page.get_by_label("Injections (pens or syringes)"), seen)
     page.get_by_label("Injections (pens or syringes)").check()
     continue_(page, seen)
     page.get_by_label("t:slim X2").check()
     page.get_by_role("group", name="continuous glucose monitor").get_by_label("Yes").check()
     continue_(page, seen)
+    continue_until(page, page.get_by_label("How many insulin injections a day, on average?"), seen)
     page.get_by_label("How many insulin injections a day, on average?").fill("4")
     continue_(page, seen)
+    continue_until(page, page.get_by_label("Yes, a claim or bill for the pump was denied"), seen)
     page.get_by_label("Yes, a claim or bill for the pump was denied").check()
     continue_(page, seen)
     page.get_by_label("What date is printed on the denial notice?").fill("2026-11-02")
-    page.get_by_label("Not sure").check()
+    page.get_by_role("group", name="Could waiting the usual time").get_by_label("Not sure").check()
     continue_(page, seen)
     assert page.get_by_role("heading", name="Check your answers").is_visible()
     page.get_by_role("link", name="See my plan").click()
@@ -91,12 +108,14 @@ def test_medicaid_child_journey_with_back_change_save_resume_and_delete(page, br
     page.get_by_label("How many people are in the household?").fill("4")
     page.get_by_label("I prefer not to say").check()
     continue_(page, seen)
+    continue_until(page, page.get_by_label("Injections (pens or syringes)"), seen)
     page.get_by_label("Injections (pens or syringes)").check()
     continue_(page, seen)
     page.get_by_label("Omnipod 5").check()
     page.get_by_label("Yes").check()
     continue_(page, seen)
-    continue_(page, seen)                                 # optional health details left blank
+    # Optional pages (CGM, health details, urgency) left blank.
+    continue_until(page, page.get_by_label("No, nothing has been denied"), seen)
     page.get_by_label("No, nothing has been denied").check()
     continue_(page, seen)
     assert "denial notice" not in page.content()
@@ -145,15 +164,17 @@ def test_nothing_is_wider_than_360_pixels(page, live_server, path):
     page.locator("#employer_plan_funding-1").check()
     page.locator("#also_medicaid-1").check()
     page.get_by_role("button", name="Continue").click()
+    continue_until(page, page.locator("#household_size"))
     page.locator("#household_size").fill("3")
     page.locator("#annual_income").fill("62000")
     page.get_by_role("button", name="Continue").click()
+    continue_until(page, page.locator("#current_therapy-0"))
     page.locator("#current_therapy-0").check()
     page.get_by_role("button", name="Continue").click()
     page.locator("#pump_wanted-0").check()
     page.locator("#uses_cgm-0").check()
     page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Continue").click()
+    continue_until(page, page.locator("#denial-1"))
     page.locator("#denial-1").check()
     page.get_by_role("button", name="Continue").click()
     page.locator("#denial_date").fill("2026-10-01")
