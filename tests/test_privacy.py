@@ -42,7 +42,7 @@ def stored(app, public_id):
 
 
 def saved_token(client) -> str:
-    page = client.post("/save").get_data(as_text=True)
+    page = client.post("/save", follow_redirects=True).get_data(as_text=True)
     return re.search(r'/resume/([A-Za-z0-9_-]+)"', page).group(1)
 
 

@@ -304,7 +304,9 @@ def test_check_before_any_answer_goes_to_the_start(client):
 def test_resume_link_is_shown_once_and_restores_the_case_on_another_device(app, client):
     walk(client, until(MEDICARE_JOURNEY, "therapy"))
     assert client.get("/save").status_code == 200
-    saved = client.post("/save")
+    made = client.post("/save")
+    assert made.status_code == 302 and made.location.endswith("/save/link")
+    saved = client.get(made.location)
     assert saved.headers["Cache-Control"] == "no-store"
     link = re.search(r'value="(http://localhost/resume/[^"]+)"', saved.data.decode()).group(1)
     token = link.rsplit("/", 1)[1]
@@ -318,6 +320,21 @@ def test_resume_link_is_shown_once_and_restores_the_case_on_another_device(app, 
     with Session(app.extensions["db_engine"]) as db_session:
         stored = db_session.exec(select(Case)).one()
     assert stored.resume_token_hash == cases.hash_token(token) and token not in str(stored.answers)
+
+
+def test_reloading_the_private_link_page_shows_the_same_link_and_keeps_it_working(app, client):
+    walk(client, until(MEDICARE_JOURNEY, "therapy"))
+    made = client.post("/save")
+    first = client.get(made.location).get_data(as_text=True)
+    again = client.get(made.location).get_data(as_text=True)
+    link = re.search(r'value="(http://localhost/resume/[^"]+)"', first).group(1)
+    assert link in again
+    assert app.test_client().get(link.replace("http://localhost", "")).status_code == 302
+
+
+def test_the_private_link_page_without_a_link_goes_to_the_save_page(client):
+    walk(client, until(MEDICARE_JOURNEY, "therapy"))
+    assert client.get("/save/link").location.endswith("/save")
 
 
 def test_a_wrong_resume_link_says_so(client):
@@ -427,3 +444,26 @@ def test_employer_user_skips_the_medicare_page_and_adults_under_65_see_the_disab
 def test_a_child_is_not_asked_about_disability_benefits(client):
     visited = walk(client, MEDICAID_CHILD_JOURNEY)
     assert not any("/disability" in url or "medicare_help" in url for url in visited)
+
+
+def test_the_private_link_can_be_emailed_once_to_the_person(app, client):
+    from tests.test_reminders import Inbox, _free_port
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        app.config["MAIL_URL"] = f"smtp://127.0.0.1:{controller.port}"
+        walk(client, until(MEDICARE_JOURNEY, "therapy"))
+        page_url = client.post("/save").location
+        link = re.search(r'value="(http://localhost/resume/[^"]+)"',
+                         client.get(page_url).get_data(as_text=True)).group(1)
+        bad = client.post(page_url, data={"email": "not an address"})
+        assert bad.status_code == 400 and "like name@example.com" in bad.get_data(as_text=True)
+        sent = client.post(page_url, data={"email": "parent@example.org"})
+        assert "We sent the link to parent@example.org" in sent.get_data(as_text=True)
+    finally:
+        controller.stop()
+    (message,) = inbox.messages
+    assert message["To"] == "parent@example.org" and link in message.get_content()

@@ -119,7 +119,7 @@ WRONG_TOKENS = ["x", "not-a-real-token", "A" * 43, "A" * 101, "é漢字🙂" * 3
 
 def _saved_token(client) -> str:
     walk(client, MEDICARE_JOURNEY[:3])
-    page = client.post("/save").get_data(as_text=True)
+    page = client.post("/save", follow_redirects=True).get_data(as_text=True)
     return re.search(r'/resume/([A-Za-z0-9_-]+)"', page).group(1)
 
 

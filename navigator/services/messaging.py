@@ -81,10 +81,25 @@ class Mailer:
         return email
 
     def send(self, to: str, message: Message) -> None:
+        self._deliver(self.build(to, message))
+
+    def send_one_off(self, to: str, subject: str, body: str) -> None:
+        """A message the person asked for once (their private link): no list, no unsubscribe."""
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = to
+        email["Subject"] = subject
+        email["Date"] = formatdate(localtime=False)
+        email["Message-ID"] = make_msgid(domain="pump-access-navigator")
+        email["Auto-Submitted"] = "auto-generated"
+        email.set_content(body)
+        self._deliver(email)
+
+    def _deliver(self, email: EmailMessage) -> None:
         settings = self.settings
         try:
             run_coroutine(aiosmtplib.send(
-                self.build(to, message), hostname=settings.host, port=settings.port,
+                email, hostname=settings.host, port=settings.port,
                 username=settings.username, password=settings.password,
                 use_tls=settings.implicit_tls, timeout=SMTP_TIMEOUT_SECONDS))
         except (aiosmtplib.SMTPException, OSError) as exc:

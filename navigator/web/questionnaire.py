@@ -19,8 +19,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import EmailField
+from wtforms.validators import DataRequired, Length, Regexp
 
 from navigator import db, rulebook
 from navigator.engine import evaluate, validate_answers
@@ -30,10 +35,23 @@ from navigator.questionnaire import Page, Questionnaire, load_questionnaire
 from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, build_form, form_answers
 from navigator.services import calls as call_log
 from navigator.services import cases, reminders
+from navigator.services.messaging import Mailer, SendError
 from navigator.web import sealed
 from navigator.web.session_case import CASE_KEY, case_to_read, current_case
 
 bp = Blueprint("questionnaire", __name__)
+LINK_KEY = "resume_link"    # [case public id, the private link just made], this browser only
+
+
+class EmailLinkForm(FlaskForm):
+    email = EmailField(_l("Your email address"), render_kw={"maxlength": 254,
+                                                            "autocomplete": "email"},
+                       validators=[DataRequired(_l("Enter your email address")),
+                                   Length(max=254, message=_l("Email address must be at most "
+                                                              "254 characters")),
+                                   Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                          message=_l("Enter an email address like "
+                                                     "name@example.com"))])
 PENDING_KEY = "pending_pages"  # pages submitted while the database was down, not yet saved
 MAX_PENDING_PAGES = 20         # the session cookie must stay small
 
@@ -217,9 +235,38 @@ def save():
     if request.method == "GET":
         return render_template("questionnaire/save.html")
     token = cases.issue_resume_token(db.get_session(), case)
-    link = url_for("questionnaire.resume", token=token, _external=True)
-    response = make_response(render_template("questionnaire/saved.html", link=link))
-    response.headers["Cache-Control"] = "no-store"   # the link is shown once, never cached
+    # Kept for this browser only, sealed in the session cookie, so that reloading the page shows
+    # the same link instead of making a new one and breaking the link just copied.
+    session[LINK_KEY] = sealed.seal([case.public_id, url_for("questionnaire.resume",
+                                                             token=token, _external=True)])
+    return redirect(url_for("questionnaire.saved"))
+
+
+@bp.route("/save/link", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def saved():
+    """The private link just made, to copy or to email to oneself."""
+    case = current_case()
+    kept = sealed.unseal(session.get(LINK_KEY))
+    if case is None or not kept or kept[0] != case.public_id:
+        return redirect(url_for("questionnaire.save"))
+    link = kept[1]
+    form = EmailLinkForm()
+    mail_url = current_app.config.get("MAIL_URL")
+    sent_to = None
+    if request.method == "POST" and mail_url and form.validate():
+        try:
+            Mailer(mail_url, current_app.config["MAIL_FROM"]).send_one_off(
+                form.email.data, _("Your private link to your pump access plan"),
+                render_template("questionnaire/link_email.txt", link=link))
+            sent_to = form.email.data
+        except SendError:
+            form.email.errors = [_("The email could not be sent just now. Copy the link "
+                                   "instead, or try again in a few minutes.")]
+    response = make_response(render_template(
+        "questionnaire/saved.html", link=link, form=form, can_email=bool(mail_url),
+        sent_to=sent_to), 400 if form.errors else 200)
+    response.headers["Cache-Control"] = "no-store"   # the link is never kept by a cache
     return response
 
 

@@ -130,6 +130,12 @@ def test_medicaid_child_journey_with_back_change_save_resume_and_delete(page, br
     page.get_by_role("button", name="Get my private link").click()
     check_accessibility(page, seen)
     link = page.get_by_label("Copy this link").input_value()
+    page.reload()                                   # a reload shows the same link, still valid
+    assert page.get_by_label("Copy this link").input_value() == link
+    page.get_by_role("button", name="Copy link").click()    # shown only where JavaScript runs
+    page.wait_for_function("document.querySelector('.copy-status').textContent !== ''")
+    assert page.locator(".copy-status").inner_text() in ("Link copied.",
+                                                          "Select the link and copy it.")
     other = browser.new_context().new_page()
     other.goto(link)
     assert "/resume/" not in other.url
