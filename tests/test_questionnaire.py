@@ -2,6 +2,7 @@
 delete, purge and CSRF."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -467,3 +468,11 @@ def test_the_private_link_can_be_emailed_once_to_the_person(app, client):
         controller.stop()
     (message,) = inbox.messages
     assert message["To"] == "parent@example.org" and link in message.get_content()
+
+
+def test_the_link_kept_for_a_reload_is_sealed_in_the_cookie(app, client):
+    walk(client, until(MEDICARE_JOURNEY, "therapy"))
+    client.post("/save")
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")).value
+    data = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert "/resume/" not in json.dumps(data)
