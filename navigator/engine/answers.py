@@ -99,7 +99,11 @@ def _under_65(a: dict) -> bool:
 
 
 def _coverage_in(*values: str) -> Callable[[dict], bool]:
-    return lambda a: a.get("coverage") in values
+    def applies(a: dict) -> bool:
+        return a.get("coverage") in values
+    # Read by the rules check: the field is always empty for any other coverage.
+    applies.coverages = frozenset(values)  # type: ignore[attr-defined]
+    return applies
 
 
 FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (

@@ -17,10 +17,10 @@ from navigator.engine.loader import (
 )
 from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Resource, Source, Step
 from navigator.engine.programs import assess
+from navigator.engine.relevance import fits, state_source_ids
 from navigator.engine.text import Placeholder, Text, lookup
 from navigator.textformat import us_date, usd
 
-CONFIRM_DEFAULT = "the office or program named in this step"
 # What a plan says under a date that has passed, when the rule gives nothing more specific.
 PASSED_DEFAULT = {
     "appeal": ("This date has passed. Ask anyway: a late request is often accepted when you show "
@@ -142,40 +142,63 @@ class _Context:
             if name and (phone or url):
                 contacts.append(Contact(name=name, phone=phone or None, url=url or None))
         due = self.deadline(step.deadline) if step.deadline else None
+        source_ids = self._source_ids(step)
         return Step(
             id=step.id, rule_id=rule.id, title=self.render(step.title),
             detail=self.render(step.detail), why=rule.why,
-            sources=[self.source(s) for s in self._source_ids(step)],
+            sources=[self.source(s) for s in source_ids],
             deadline=due.day if due else None,
             deadline_kind=due.kind if due else None,
             deadline_opens=due.opens if due else None,
             deadline_passed=due.passed if due else None,
             contacts=contacts, documents=[self.render(d) for d in step.documents],
-            confirm=self.confirm(step))
+            confirm=self.confirm(step, source_ids))
 
     def deadline_title(self, compiled: CompiledStep, rule: CompiledRule, step: Step) -> str:
         spec = compiled.deadline
         return self.render(spec.title) if spec is not None and spec.title else step.title
 
-    def _state_section_sources(self, step: CompiledStep) -> tuple[str, ...]:
-        """The sources of the state-file section a step cites (none when the state has none)."""
-        if not step.state_sources:
-            return ()
-        section = getattr(self.state, step.state_sources)
-        return tuple(section.sources) if section is not None else ()
-
     def _source_ids(self, step: CompiledStep) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*step.all_source_ids, *self._state_section_sources(step))))
+        """The step's sources that speak for this person's coverage, state and pump."""
+        ids = step.all_source_ids
+        if step.state_sources:
+            ids = tuple(dict.fromkeys(
+                (*ids, *state_source_ids(self.state, step.state_sources, self.book.sources))))
+        facts = self.facts
+        return tuple(s for s in ids if fits(self.book.sources[s], facts["coverage"],
+                                            facts.get("also_medicaid"), facts["state"],
+                                            facts["pump_wanted"]))
 
-    def confirm(self, step: CompiledStep) -> str | None:
-        """A "confirm with …" note when the step rests on anything not verified."""
-        if not (step.unverified_source
-                or any(self._unverified(p) for p in step.checked_placeholders)
-                or not all(self.book.sources[s].verified
-                           for s in self._state_section_sources(step))):
+    def confirm(self, step: CompiledStep, source_ids: tuple[str, ...]) -> str | None:
+        """A note naming each fact of the step that is not confirmed in an official source."""
+        texts = self.book.texts.confirm
+        facts = [self._fact_label(p) for p in step.checked_placeholders if self._unverified(p)]
+        for source_id in source_ids:
+            spec = self.book.sources[source_id]
+            if not spec.verified:
+                facts.append(spec.claim or texts.source.format(source=f"“{spec.title}”"))
+        if step.no_official_source and not any(self.book.sources[s].official for s in source_ids):
+            facts.append(texts.no_official.format(reason=step.no_official_source))
+        if not facts:
             return None
-        who = self.render(step.confirm_with) if step.confirm_with else CONFIRM_DEFAULT
-        return f"Some of this is not yet confirmed in an official source. Confirm with {who} before you rely on it."
+        who = self.render(step.confirm_with) if step.confirm_with else texts.default_who
+        listed = texts.separator.join(dict.fromkeys(facts))
+        return f"{texts.lead.format(facts=listed)} {texts.ask.format(who=who)}"
+
+    def _fact_label(self, placeholder: Placeholder) -> str:
+        dotted = ".".join(placeholder.path)
+        texts = self.book.texts
+        if placeholder.root == "param":
+            return self._parameter_spec(placeholder.path).label
+        if placeholder.root == "state":
+            label = texts.state_fields.get(dotted)
+            owner = self.state.name
+            return label.format(state=owner) if label else texts.field_fallback.format(
+                owner=owner, field=dotted.replace("_", " "))
+        owner = self.pump.name if self.pump else ""
+        label = texts.pump_fields.get(dotted)
+        return label.format(pump=owner) if label else texts.field_fallback.format(
+            owner=owner, field=dotted.replace("_", " "))
 
     def _unverified(self, placeholder: Placeholder) -> bool:
         dotted = ".".join(placeholder.path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import string
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from navigator.engine import schema
 from navigator.engine.answers import CGMS, COVERAGES, FIELDS, STATES
 from navigator.engine.conditions import ConditionError, Predicate, compile_condition
 from navigator.engine.facts import FACT_TYPES, fact_types
+from navigator.engine.relevance import SourceChecker
 from navigator.engine.text import Placeholder, Text, parse_text
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
@@ -94,9 +96,10 @@ class CompiledStep:
     # Placeholders whose value may be unverified (state, pump, parameter), for "confirm with".
     checked_placeholders: tuple[Placeholder, ...]
     all_source_ids: tuple[str, ...] = ()     # the rule's sources, then the step's own
-    unverified_source: bool = False
     state_sources: str | None = None
     applies: Predicate | None = None         # the step's own condition, if any
+    when: Any = None                         # that condition as written, for the rules check
+    no_official_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class RuleBook:
     cgms: dict[str, schema.CgmSpec]
     pumps: dict[str, schema.PumpSpec]
     letters: dict[str, schema.LetterSpec]
+    texts: schema.TextsFile
     rules: tuple[CompiledRule, ...]
     uses_open_enrollment: bool
     uses_low_income_screens: bool = False
@@ -299,6 +303,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
     letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", None, problems)
     checker.states, checker.pumps = states, pumps
     checker.fact_types = fact_types(tuple(pumps))
+    texts = _load_texts(root, problems)
 
     rules: list[CompiledRule] = []
     rule_whens: dict[str, Any] = {}
@@ -311,6 +316,11 @@ def load_rulebook(root: str | Path) -> RuleBook:
                 rules.append(compiled)
                 rule_whens[compiled.id] = spec.when
     _check_unique(rules, problems)
+    _check_source_scopes(sources, pumps, problems)
+    if not problems:
+        source_checker = SourceChecker(sources, states, pumps, problems)
+        for rule in rules:
+            source_checker.check(rule, rule_whens[rule.id])
 
     for required in ("fpl.contiguous", "fpl.alaska", "fpl.hawaii"):
         if required not in parameters:
@@ -340,7 +350,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
         billing_codes=billing_codes, cgm_answers=cgm_answers, pump_estimate=pump_estimate,
         resources=resources, cgms=cgms,
-        rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
+        texts=texts, rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
         pump_dicts={pid: p.model_dump() for pid, p in pumps.items()},
@@ -565,6 +575,55 @@ def _check_unverified(root, rel, item, spec, paths, problems) -> None:
             value = value[key]
 
 
+def _load_texts(root: Path, problems: list[Problem]) -> Any:
+    """rules/texts.yaml: the engine's sentences; each may use only the slots of its place."""
+    rel = "rules/texts.yaml"
+    if not (root / "texts.yaml").is_file():
+        problems.append(Problem(rel, None, None, "missing: the engine needs its sentences"))
+        return None
+    texts = _validate(schema.TextsFile, _read_yaml(root / "texts.yaml", root, problems), rel,
+                      problems)
+    if texts is None:
+        return None
+    places: list[tuple[str, str, str]] = [
+        (f"confirm.{name}", f"confirm.{name}", value)
+        for name, value in texts.confirm.model_dump().items()]
+    places += [(f"state_fields.{k}", "state_fields", v) for k, v in texts.state_fields.items()]
+    places += [(f"pump_fields.{k}", "pump_fields", v) for k, v in texts.pump_fields.items()]
+    places.append(("field_fallback", "field_fallback", texts.field_fallback))
+    for where, place, text in places:
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            problems.append(Problem(rel, None, where, f"not a valid text: {exc}"))
+            continue
+        unknown = used - schema.TEXT_SLOTS[place]
+        if unknown:
+            allowed = ", ".join(f"{{{n}}}" for n in sorted(schema.TEXT_SLOTS[place])) or "none"
+            problems.append(Problem(rel, None, where, "unknown slot " + ", ".join(
+                f"{{{n}}}" for n in sorted(unknown)) + f"; allowed here: {allowed}"))
+    for key in texts.state_fields:
+        if not _model_has_path(schema.StateSpec, tuple(key.split("."))):
+            problems.append(Problem(rel, None, f"state_fields.{key}", "names no field of the state files"))
+    for key in texts.pump_fields:
+        if not _model_has_path(schema.PumpSpec, tuple(key.split("."))):
+            problems.append(Problem(rel, None, f"pump_fields.{key}", "names no field of the pump catalogue"))
+    return texts
+
+
+def _check_source_scopes(sources: dict, pumps: dict, problems: list[Problem]) -> None:
+    """A source's states and pumps must name real ones (the file is not known here: ids are unique)."""
+    for source_id, spec in sources.items():
+        for code in spec.states or ():
+            if code not in STATES:
+                problems.append(Problem("rules/sources", f"source {source_id}", "states",
+                                        f"{code!r} is not a state or DC"))
+        for pump_id in spec.pumps or ():
+            if pump_id not in pumps:
+                problems.append(Problem("rules/sources", f"source {source_id}", "pumps",
+                                        f"{pump_id!r} is not a pump in rules/pumps.yaml"))
+
+
 def _check_unique(rules: list[CompiledRule], problems: list[Problem]) -> None:
     seen_rules: dict[str, str] = {}
     seen_steps: dict[str, str] = {}
@@ -632,8 +691,7 @@ class _Checker:
 
     def _with_sources(self, step: CompiledStep, rule_sources: list[str]) -> CompiledStep:
         ids = tuple(dict.fromkeys((*rule_sources, *step.source_ids)))
-        unverified = any(not self.known_sources[s].verified for s in ids if s in self.known_sources)
-        return dataclasses.replace(step, all_source_ids=ids, unverified_source=unverified)
+        return dataclasses.replace(step, all_source_ids=ids)
 
     def _collect_fields(self, node: Any) -> None:
         if isinstance(node, dict):
@@ -674,7 +732,8 @@ class _Checker:
                             detail=detail, contacts=contacts, documents=documents,
                             deadline=deadline, source_ids=tuple(spec.sources),
                             confirm_with=confirm, checked_placeholders=checked,
-                            state_sources=spec.state_sources, applies=applies)
+                            state_sources=spec.state_sources, applies=applies, when=spec.when,
+                            no_official_source=spec.no_official_source)
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
         counts = [name for name in ("days", "months", "parameter", "state")

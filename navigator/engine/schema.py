@@ -28,12 +28,39 @@ class Strict(BaseModel):
 
 # --- sources -----------------------------------------------------------------------------
 
+# What a source is. The first four are official: the law, a government body, or the program's
+# or maker's own page. An insurer's policy binds only its own members; everything else
+# (advocates, news, guides, directories) is secondary.
+SourceKind = Literal["regulation", "agency", "program", "maker", "insurer", "secondary"]
+OFFICIAL_KINDS = frozenset({"regulation", "agency", "program", "maker"})
+
+
 class SourceSpec(Strict):
     title: str = Field(min_length=3)
     url: str = Field(pattern=r"^https?://\S+$")
     checked: date
     verified: StrictBool
+    kind: SourceKind
+    # The coverages the source speaks for; a step cites it only for people with one of them.
+    coverages: list[Coverage] | Literal["all"] = Field(min_length=1)
+    states: list[str] | None = None      # USPS codes of a state's own law or page; omit = any state
+    pumps: list[str] | None = None       # a maker's page about these pumps; omit = any pump
+    # The fact it supports, as the "confirm" note names it while the source is not verified,
+    # e.g. "the 65 days to ask a Medicare Advantage plan for a reconsideration".
+    claim: str | None = None
     note: str | None = None
+
+    @property
+    def official(self) -> bool:
+        return self.kind in OFFICIAL_KINDS
+
+    def fits(self, coverage: str, state: str | None = None, pump: str | None = None) -> bool:
+        """Whether a step may cite this source for a person with this coverage, state and pump.
+
+        An undecided person (pump "undecided") is weighing every pump, so every maker's page fits."""
+        return ((self.coverages == "all" or coverage in self.coverages)
+                and (self.states is None or state is None or state in self.states)
+                and (self.pumps is None or pump in (None, "undecided") or pump in self.pumps))
 
 
 class SourcesFile(Strict):
@@ -354,6 +381,36 @@ class LettersFile(Strict):
     letters: list[LetterSpec]
 
 
+# --- the engine's own words ------------------------------------------------------------------
+# Sentences the engine writes around the rule data. `{name}` slots are filled by the engine;
+# the loader checks that each text uses only the slots its place offers (TEXT_SLOTS).
+
+class ConfirmTexts(Strict):
+    lead: str            # {facts}
+    ask: str             # {who}
+    default_who: str
+    source: str          # {source}: the title of a source not verified that states no claim
+    no_official: str     # {reason}
+    separator: str = "; "
+
+
+class TextsFile(Strict):
+    confirm: ConfirmTexts
+    # How the "confirm" note names a field of the state files or the pump catalogue.
+    state_fields: dict[str, str] = {}      # {state}: the state's name
+    pump_fields: dict[str, str] = {}       # {pump}: the pump's name
+    field_fallback: str                    # {owner}, {field}: any field without a label above
+
+
+TEXT_SLOTS: dict[str, frozenset[str]] = {
+    "confirm.lead": frozenset({"facts"}), "confirm.ask": frozenset({"who"}),
+    "confirm.default_who": frozenset(), "confirm.source": frozenset({"source"}),
+    "confirm.no_official": frozenset({"reason"}), "confirm.separator": frozenset(),
+    "state_fields": frozenset({"state"}), "pump_fields": frozenset({"pump"}),
+    "field_fallback": frozenset({"owner", "field"}),
+}
+
+
 # --- rules --------------------------------------------------------------------------------
 
 class ContactSpec(Strict):
@@ -389,10 +446,16 @@ class StepSpec(Strict):
     documents: list[str] = []
     deadline: DeadlineSpec | None = None
     sources: list[str] = []
-    # Cite the sources of a section of the person's state file, e.g. fair_hearing.
-    state_sources: Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip"] | None = None
+    # Also cite sources from the person's state file: a section's own sources (fair_hearing,
+    # insulin_copay_cap, external_review, chip), or state_pages: the file's sources that belong
+    # to that state (declared with `states`).
+    state_sources: Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip",
+                           "state_pages"] | None = None
     confirm_with: str | None = None
     when: dict[str, Any] | None = None   # a condition on the step alone (the rule's still applies)
+    # Why no official source backs this step (advice, not law); the rules check then accepts
+    # it, the statistics count it as a step without one, and the plan says so.
+    no_official_source: str | None = Field(default=None, min_length=10)
 
 
 class RuleSpec(Strict):
