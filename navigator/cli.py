@@ -52,7 +52,10 @@ def rules_group() -> None:
 
 @rules_group.command("check")
 @rules_option
-def rules_check(rules: str | None) -> None:
+@click.option("--stats", is_flag=True,
+              help="Also print the share of steps with an official source and of verified facts "
+                   "(see docs/DATA_QUALITY.md).")
+def rules_check(rules: str | None, stats: bool) -> None:
     """Check what the app checks before it accepts rules: every rule file, questions.yaml and
     the rule cases in rules/tests. Exit 1 on any problem, naming it."""
     from navigator.questionnaire import (
@@ -78,6 +81,9 @@ def rules_check(rules: str | None) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in book.counts().items())
     click.echo(f"rules OK: version {book.version}, reviewed {book.reviewed.isoformat()}: {counts}; "
                f"questions OK; {cases} rule cases pass")
+    if stats:
+        from navigator.engine.quality import measure, report
+        click.echo("\n".join(report(measure(book))))
 
 
 @rules_group.command("test")

@@ -117,6 +117,7 @@ class CompiledRule:
     resources: tuple[str, ...]
     letters: tuple[str, ...]
     warnings: tuple[Text, ...]
+    when: Any = None            # the condition as written, for the rules check and --stats
 
 
 @dataclass
@@ -320,7 +321,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
     if not problems:
         source_checker = SourceChecker(sources, states, pumps, problems)
         for rule in rules:
-            source_checker.check(rule, rule_whens[rule.id])
+            source_checker.check(rule)
 
     for required in ("fpl.contiguous", "fpl.alaska", "fpl.hawaii"):
         if required not in parameters:
@@ -687,7 +688,8 @@ class _Checker:
             id=spec.id, title=spec.title, why=spec.why, reviewed=spec.reviewed, file=rel,
             applies=applies, source_ids=tuple(spec.sources), sets=dict(spec.sets), steps=steps,
             programs=tuple(spec.programs), resources=tuple(spec.resources),
-            letters=tuple(spec.letters), warnings=warnings)
+            letters=tuple(spec.letters), warnings=warnings,
+            when=spec.when)
 
     def _with_sources(self, step: CompiledStep, rule_sources: list[str]) -> CompiledStep:
         ids = tuple(dict.fromkeys((*rule_sources, *step.source_ids)))

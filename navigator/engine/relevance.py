@@ -115,19 +115,15 @@ class SourceChecker:
         self.pumps = pumps
         self.problems = problems
 
-    def check(self, rule: CompiledRule, when: Any) -> None:
+    def check(self, rule: CompiledRule) -> None:
         from navigator.engine.loader import Problem
 
         if not rule.steps:
-            self._check_relevance(rule, None, rule.source_ids, when)
+            self._check_relevance(rule, None, rule.source_ids, rule.when)
             return
         for step in rule.steps:
-            self._check_relevance(rule, step, step.all_source_ids, when)
-            missing: dict[str, list[Situation]] = defaultdict(list)
-            for situation in self.situations(when, step.all_source_ids, step.state_sources):
-                cited = self.cited(step.all_source_ids, step.state_sources, situation)
-                if not any(self.sources[s].official for s in cited):
-                    missing[situation.coverage].append(situation)
+            self._check_relevance(rule, step, step.all_source_ids, rule.when)
+            missing = self.without_official_source(rule, step)
             if step.no_official_source:
                 continue
             for coverage, situations in missing.items():
@@ -136,6 +132,16 @@ class SourceChecker:
                     f"has no official source for coverage {coverage}{_where(situations)}: cite a "
                     "regulation, agency, program or maker source whose coverages include "
                     f"{coverage} (see docs/RULES_FORMAT.md, Sources)"))
+
+    def without_official_source(self, rule: CompiledRule,
+                                step: CompiledStep) -> dict[str, list[Situation]]:
+        """The situations, by coverage, in which the step would cite no official source."""
+        missing: dict[str, list[Situation]] = defaultdict(list)
+        for situation in self.situations(rule.when, step.all_source_ids, step.state_sources):
+            cited = self.cited(step.all_source_ids, step.state_sources, situation)
+            if not any(self.sources[s].official for s in cited):
+                missing[situation.coverage].append(situation)
+        return missing
 
     def _check_relevance(self, rule: CompiledRule, step: CompiledStep | None,
                          source_ids: tuple[str, ...], when: Any) -> None:
