@@ -25,14 +25,19 @@ def sources_of(plan, step_id):
 
 # --- the plan cites what fits the person ---------------------------------------------------------
 
-def test_a_medicaid_child_gets_no_medicare_rule_and_no_insurer_guideline(book):
+@pytest.mark.parametrize("denial", ["none", "prior_authorization"])
+def test_a_medicaid_child_gets_no_medicare_rule_and_no_insurer_guideline(book, denial):
+    extra = {"denial_date": "2026-11-10"} if denial != "none" else {}
     plan = plan_for(book, state="GA", age=9, coverage="medicaid", pump_wanted="tslim_x2",
-                    denial="prior_authorization", denial_date="2026-11-10")
+                    denial=denial, **extra)
     cited = {s.id for step in plan.steps for s in step.sources}
     assert not cited & MEDICARE_ONLY
-    assert not [s for s in cited if book.sources[s].kind == "insurer"]
-    assert "cfr_42_440_70" in sources_of(plan, "prescription_and_records")
-    assert sources_of(plan, "read_denial_notice") == ["cfr_42_431_221"]
+    assert not [s for s in cited if book.sources[s].kind in ("insurer", "secondary")
+                and "medicaid" not in book.sources[s].coverages]
+    if denial == "none":
+        assert "cfr_42_440_70" in sources_of(plan, "prescription_and_records")
+    else:
+        assert sources_of(plan, "read_denial_notice") == ["cfr_42_431_221"]
 
 
 def test_an_employer_plan_denial_never_cites_42_cfr_405(book):
@@ -75,6 +80,14 @@ def test_medicaid_sources_speak_for_a_child_with_medicaid_behind_a_parents_plan(
     assert "eclkc_epsdt" in cited
 
 
+def test_indian_health_service_sources_speak_for_a_tribal_member_with_other_coverage(book):
+    plan = plan_for(book, coverage="employer", tribal_member=True)
+    assert "ihs_prc_alternate_resources" in sources_of(plan, "tribal_ihs_clinic")
+    plan = plan_for(book, coverage="medicaid", tribal_member=False, age=9,
+                    denial="claim", denial_date="2026-11-10")
+    assert "ihs_prc_alternate_resources" not in sources_of(plan, "read_denial_notice")
+
+
 def test_every_step_of_every_situation_cites_only_fitting_sources_and_an_official_one(book):
     coverages = ["employer", "marketplace", "individual", "medicare_original",
                  "medicare_advantage", "medicaid", "chip", "tricare", "va", "ihs", "uninsured"]
@@ -88,7 +101,7 @@ def test_every_step_of_every_situation_cites_only_fitting_sources_and_an_officia
                             denial=denial, **extra)
             for step in plan.steps:
                 specs = [book.sources[s.id] for s in step.sources]
-                assert all(fits(spec, coverage, False, state, pump) for spec in specs), step.id
+                assert all(fits(spec, (coverage,), state, pump) for spec in specs), step.id
                 rule_step = next(s for r in book.rules for s in r.steps if s.id == step.id)
                 if not rule_step.no_official_source:
                     assert any(spec.official for spec in specs), (coverage, pump, state, step.id)
@@ -147,13 +160,24 @@ def test_a_step_without_an_official_source_fails_naming_file_rule_step_and_cover
             in message)
 
 
-def test_a_source_that_speaks_for_no_coverage_of_the_step_fails(tmp_path):
+def test_a_source_that_speaks_for_no_coverage_of_the_rule_fails(tmp_path):
     def mutate(data):
         _rule(data, "private_internal_appeal")["sources"].append("cfr_42_405_942")
     message = _broken_copy(tmp_path, "plan/20_employer.yaml", mutate)
-    assert ("rule private_internal_appeal: steps.private_internal_appeal: cites cfr_42_405_942, "
-            "which speaks for medicare_original" in message)
-    assert "can only fire for coverage employer, marketplace, individual" in message
+    assert ("rules/plan/20_employer.yaml: rule private_internal_appeal: sources: cites "
+            "cfr_42_405_942, which speaks for medicare_original, but the rule can only fire for "
+            "coverage employer, marketplace, individual" in message)
+
+
+def test_a_steps_own_source_is_read_against_the_steps_condition(tmp_path):
+    def mutate(data):
+        step = next(s for s in _rule(data, "pump_replacement")["steps"]
+                    if s["id"] == "replacement_private_plan")
+        step["sources"] = ["cfr_42_405_942"]
+    message = _broken_copy(tmp_path, "plan/05_stage.yaml", mutate)
+    assert ("rule pump_replacement: steps.replacement_private_plan: cites cfr_42_405_942, which "
+            "speaks for medicare_original, but the step can only fire for coverage employer, "
+            "marketplace, individual" in message)
 
 
 def test_a_shared_step_must_have_an_official_source_for_each_coverage(tmp_path):

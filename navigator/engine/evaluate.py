@@ -17,7 +17,7 @@ from navigator.engine.loader import (
 )
 from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Resource, Source, Step
 from navigator.engine.programs import assess
-from navigator.engine.relevance import fits, state_source_ids
+from navigator.engine.relevance import fits, person_coverages, state_source_ids
 from navigator.engine.text import Placeholder, Text, lookup
 from navigator.textformat import us_date, usd
 
@@ -165,9 +165,9 @@ class _Context:
             ids = tuple(dict.fromkeys(
                 (*ids, *state_source_ids(self.state, step.state_sources, self.book.sources))))
         facts = self.facts
-        return tuple(s for s in ids if fits(self.book.sources[s], facts["coverage"],
-                                            facts.get("also_medicaid"), facts["state"],
-                                            facts["pump_wanted"]))
+        has = person_coverages(facts)
+        return tuple(s for s in ids
+                     if fits(self.book.sources[s], has, facts["state"], facts["pump_wanted"]))
 
     def confirm(self, step: CompiledStep, source_ids: tuple[str, ...]) -> str | None:
         """A note naming each fact of the step that is not confirmed in an official source."""

@@ -215,12 +215,10 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         pump_tubed=pump.tubed if pump else None,
         medicare_route=pump.medicare_route if pump else "unknown",
         fpl_percent=percent,
-        medicaid_expansion=state.medicaid.expansion,
+        **state_facts(state),
         medicaid_income_screen=medicaid_income_screen(
             state.medicaid.income_limits_pct_fpl, answers["age"], answers["household_size"],
             percent, answers.get("pregnant")),
-        state_insulin_copay_cap=state.insulin_copay_cap.law,
-        state_copay_accumulator_ban=state.copay_accumulator_ban,
         federal_program=answers["coverage"] in FEDERAL_COVERAGES or bool(answers.get("also_medicaid")),
         days_since_denial=(as_of - denial_day).days if denial_day else None,
         open_enrollment=in_open_enrollment(book, as_of) if book.uses_open_enrollment else None,
@@ -232,9 +230,19 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         ma_open_enrollment=_window_open(book, "medicare_advantage.open_enrollment", as_of),
         turns_65_within_year=turning_65,
         medicare_start_date=medicare_start(birth) if birth and turning_65 else None,
-        chip_appeal_route=state.chip.appeal_route,
         pump_cgm_ids=pump_cgm_ids(book, pump),
         cgm_pump_match=cgm_pump_match(book, answers, pump),
-        state_external_review=state.external_review is not None,
     )
     return facts
+
+
+def state_facts(state: Any) -> dict[str, Any]:
+    """The derived facts that depend on the state alone (the rules check reads them too)."""
+    return {
+        "state": state.code,
+        "medicaid_expansion": state.medicaid.expansion,
+        "state_insulin_copay_cap": state.insulin_copay_cap.law,
+        "state_copay_accumulator_ban": state.copay_accumulator_ban,
+        "chip_appeal_route": state.chip.appeal_route,
+        "state_external_review": state.external_review is not None,
+    }

@@ -96,7 +96,7 @@ class CompiledStep:
     # Placeholders whose value may be unverified (state, pump, parameter), for "confirm with".
     checked_placeholders: tuple[Placeholder, ...]
     all_source_ids: tuple[str, ...] = ()     # the rule's sources, then the step's own
-    state_sources: str | None = None
+    state_sources: tuple[str, ...] = ()      # state-file sections whose sources the step cites
     applies: Predicate | None = None         # the step's own condition, if any
     when: Any = None                         # that condition as written, for the rules check
     no_official_source: str | None = None
@@ -734,7 +734,8 @@ class _Checker:
                             detail=detail, contacts=contacts, documents=documents,
                             deadline=deadline, source_ids=tuple(spec.sources),
                             confirm_with=confirm, checked_placeholders=checked,
-                            state_sources=spec.state_sources, applies=applies, when=spec.when,
+                            state_sources=_as_tuple(spec.state_sources), applies=applies,
+                            when=spec.when,
                             no_official_source=spec.no_official_source)
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
@@ -834,6 +835,12 @@ class _Checker:
         if p.root == "fpl_percent" and not p.path:
             return None if p.default is not None else "needs a default (income may not be given)"
         return "unknown placeholder; use answers., state., pump., param. or fpl_percent"
+
+
+def _as_tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _model_has_path(model: type[BaseModel], path: tuple[str, ...]) -> bool:

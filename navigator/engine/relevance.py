@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 from navigator.engine import schema
 from navigator.engine.answers import COVERAGES, FEDERAL_COVERAGES, FIELDS
 from navigator.engine.conditions import compile_condition
-from navigator.engine.facts import FACT_TYPES
+from navigator.engine.facts import FACT_TYPES, state_facts
 
 if TYPE_CHECKING:
     from navigator.engine.loader import CompiledRule, CompiledStep, Problem
 
 UNDECIDED = "undecided"
-STATE_FACTS = ("state", "medicaid_expansion", "state_insulin_copay_cap", "state_copay_accumulator_ban")
 PUMP_FACTS = ("pump_wanted", "pump_channel", "pump_tubed", "medicare_route")
 
 
@@ -61,12 +60,6 @@ def coverage_facts(coverage: str) -> dict[str, Any]:
     return known
 
 
-def state_facts(state: schema.StateSpec) -> dict[str, Any]:
-    return {"state": state.code, "medicaid_expansion": state.medicaid.expansion,
-            "state_insulin_copay_cap": state.insulin_copay_cap.law,
-            "state_copay_accumulator_ban": state.copay_accumulator_ban}
-
-
 def pump_facts(pump_id: str, pumps: dict[str, schema.PumpSpec]) -> dict[str, Any]:
     pump = pumps.get(pump_id)
     return {"pump_wanted": pump_id,
@@ -75,33 +68,49 @@ def pump_facts(pump_id: str, pumps: dict[str, schema.PumpSpec]) -> dict[str, Any
             "medicare_route": pump.medicare_route if pump else "unknown"}
 
 
-def state_source_ids(state: schema.StateSpec, section: str,
+def state_source_ids(state: schema.StateSpec, sections: tuple[str, ...],
                      sources: dict[str, schema.SourceSpec]) -> list[str]:
-    """The sources a step's `state_sources` adds for this state."""
-    if section == "state_pages":
-        return [s for s in state.sources if state.code in (sources[s].states or ())]
-    part = getattr(state, section)
-    return list(part.sources) if part is not None else []
+    """The sources a step's `state_sources` adds for this state: a section's own sources, or
+    (state_pages) the state file's sources declared for that state."""
+    found: list[str] = []
+    for section in sections:
+        if section == "state_pages":
+            found += [s for s in state.sources if state.code in (sources[s].states or ())]
+        else:
+            part = getattr(state, section)
+            found += list(part.sources) if part is not None else []
+    return found
 
 
-def fits(spec: schema.SourceSpec, coverage: str, also_medicaid: bool | None,
-         state: str | None, pump: str | None) -> bool:
-    """Whether a step may cite the source for this person. Someone who also has Medicaid
-    (a dual eligible, or a child with Medicaid behind a parent's plan) is spoken for by
-    Medicaid's sources too."""
-    return (spec.fits(coverage, state, pump)
-            or bool(also_medicaid) and spec.fits("medicaid", state, pump))
+# Answers that give a person a second coverage whose sources then speak for them too: someone
+# who also has Medicaid (a dual eligible, a child with Medicaid behind a parent's plan), or a
+# tribal member, whom the Indian Health Service serves whatever else covers them.
+ALSO_COVERED = {"also_medicaid": "medicaid", "tribal_member": "ihs"}
+
+
+def person_coverages(facts: dict[str, Any]) -> tuple[str, ...]:
+    return (facts["coverage"], *(coverage for field, coverage in ALSO_COVERED.items()
+                                 if facts.get(field)))
+
+
+def fits(spec: schema.SourceSpec, coverages: tuple[str, ...], state: str | None,
+         pump: str | None) -> bool:
+    """Whether a step may cite the source for a person with these coverages, state and pump."""
+    return any(spec.fits(coverage, state, pump) for coverage in coverages)
 
 
 @dataclass(frozen=True)
 class Situation:
-    coverage: str
-    also_medicaid: bool | None
-    state: str | None        # None: the check did not need to tell states apart
+    coverages: tuple[str, ...]      # the coverage, then any second one (see ALSO_COVERED)
+    state: str | None               # None: the check did not need to tell states apart
     pump: str | None
 
+    @property
+    def coverage(self) -> str:
+        return self.coverages[0]
+
     def admits(self, spec: schema.SourceSpec) -> bool:
-        return fits(spec, self.coverage, self.also_medicaid, self.state, self.pump)
+        return fits(spec, self.coverages, self.state, self.pump)
 
 
 class SourceChecker:
@@ -114,15 +123,17 @@ class SourceChecker:
         self.states = states
         self.pumps = pumps
         self.problems = problems
+        any_state = next(iter(states.values()), None)
+        self.state_fact_names = frozenset(state_facts(any_state)) if any_state else frozenset()
 
     def check(self, rule: CompiledRule) -> None:
         from navigator.engine.loader import Problem
 
-        if not rule.steps:
-            self._check_relevance(rule, None, rule.source_ids, rule.when)
-            return
+        # A rule's own sources are read against everything the rule can fire for; a step's
+        # against the step's situations (its condition narrows the rule's).
+        self._check_relevance(rule, None, rule.source_ids, rule.when)
         for step in rule.steps:
-            self._check_relevance(rule, step, step.all_source_ids, rule.when)
+            self._check_relevance(rule, step, step.source_ids, step_when(rule, step))
             missing = self.without_official_source(rule, step)
             if step.no_official_source:
                 continue
@@ -137,7 +148,8 @@ class SourceChecker:
                                 step: CompiledStep) -> dict[str, list[Situation]]:
         """The situations, by coverage, in which the step would cite no official source."""
         missing: dict[str, list[Situation]] = defaultdict(list)
-        for situation in self.situations(rule.when, step.all_source_ids, step.state_sources):
+        for situation in self.situations(step_when(rule, step), step.all_source_ids,
+                                         step.state_sources):
             cited = self.cited(step.all_source_ids, step.state_sources, situation)
             if not any(self.sources[s].official for s in cited):
                 missing[situation.coverage].append(situation)
@@ -147,7 +159,7 @@ class SourceChecker:
                          source_ids: tuple[str, ...], when: Any) -> None:
         from navigator.engine.loader import Problem
 
-        situations = list(self.situations(when, source_ids, step.state_sources if step else None))
+        situations = list(self.situations(when, source_ids, step.state_sources if step else ()))
         for source_id in source_ids:
             spec = self.sources.get(source_id)
             if spec is None or any(s.admits(spec) for s in situations):
@@ -160,7 +172,7 @@ class SourceChecker:
                 f"{', '.join(can_fire) or 'none'}: cite a source that fits, or correct the "
                 "source's coverages"))
 
-    def cited(self, source_ids: tuple[str, ...], state_section: str | None,
+    def cited(self, source_ids: tuple[str, ...], state_section: tuple[str, ...],
               situation: Situation) -> list[str]:
         ids = list(source_ids)
         if state_section and situation.state:
@@ -168,17 +180,18 @@ class SourceChecker:
         return [s for s in dict.fromkeys(ids) if situation.admits(self.sources[s])]
 
     def situations(self, when: Any, source_ids: tuple[str, ...],
-                   state_section: str | None) -> Iterator[Situation]:
-        """Every coverage (and, where the sources differ by them, state and pump) the rule can
-        fire for."""
+                   state_section: tuple[str, ...]) -> Iterator[Situation]:
+        """Every coverage (and, where the sources or the condition differ by them, state and
+        pump) the rule can fire for."""
         specs = [self.sources[s] for s in source_ids if s in self.sources]
-        by_state = bool(state_section) or any(s.states for s in specs)
+        by_state = (bool(state_section) or any(s.states for s in specs)
+                    or bool(_fields(when) & self.state_fact_names))
         by_pump = any(s.pumps for s in specs)
         for coverage in COVERAGES:
-            for known in _with_medicaid(coverage_facts(coverage)):
+            for known in _with_second_coverage(coverage_facts(coverage)):
                 if truth(when, known, self.types) is False:
                     continue
-                also = known.get("also_medicaid")
+                has = person_coverages(known)
                 for state in (self.states.values() if by_state else (None,)):
                     with_state = {**known, **state_facts(state)} if state else known
                     if state and truth(when, with_state, self.types) is False:
@@ -188,17 +201,34 @@ class SourceChecker:
                                      else with_state)
                         if pump and truth(when, with_pump, self.types) is False:
                             continue
-                        yield Situation(coverage, also, state.code if state else None, pump)
+                        yield Situation(has, state.code if state else None, pump)
 
 
-def _with_medicaid(known: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The coverage's facts with and without Medicaid as well, where the question applies."""
-    if "also_medicaid" in known:          # never asked for this coverage
-        yield known
-        return
-    for also in (False, True):
-        federal = True if also else known.get("federal_program", False)
-        yield {**known, "also_medicaid": also, "federal_program": federal}
+def _with_second_coverage(known: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The coverage's facts with and without each second coverage, where the question applies."""
+    variants = [known]
+    for field in ALSO_COVERED:
+        if field in known:            # never asked for this coverage
+            continue
+        variants = [{**v, field: value} for v in variants for value in (False, True)]
+    for variant in variants:
+        if variant.get("also_medicaid"):
+            variant["federal_program"] = True
+        elif "also_medicaid" in variant and "federal_program" not in variant:
+            variant["federal_program"] = False
+        yield variant
+
+
+def _fields(node: Any) -> set[str]:
+    """The fields a condition reads."""
+    if isinstance(node, dict):
+        found = {node["field"]} if "field" in node else set()
+        for value in node.values():
+            found |= _fields(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_fields(item) for item in node)) if node else set()
+    return set()
 
 
 def step_when(rule: CompiledRule, step: CompiledStep) -> Any:

@@ -437,6 +437,9 @@ class DeadlineSpec(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+StateSection = Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip", "state_pages"]
+
+
 class StepSpec(Strict):
     id: str = Identifier
     order: StrictInt
@@ -449,8 +452,7 @@ class StepSpec(Strict):
     # Also cite sources from the person's state file: a section's own sources (fair_hearing,
     # insulin_copay_cap, external_review, chip), or state_pages: the file's sources that belong
     # to that state (declared with `states`).
-    state_sources: Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip",
-                           "state_pages"] | None = None
+    state_sources: StateSection | list[StateSection] | None = None
     confirm_with: str | None = None
     when: dict[str, Any] | None = None   # a condition on the step alone (the rule's still applies)
     # Why no official source backs this step (advice, not law); the rules check then accepts

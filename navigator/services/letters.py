@@ -23,7 +23,7 @@ from navigator.engine.answers import MEDICARE, PRIVATE, FieldError
 from navigator.engine.datetext import DateTextError, parse_date_text
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
-from navigator.engine.relevance import fits
+from navigator.engine.relevance import fits, person_coverages
 from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
 from navigator.services.text_checks import text_problem
 from navigator.textformat import us_date, usd
@@ -309,9 +309,8 @@ def sources_for(letter_id: str, answers: dict, plan: Plan, book: RuleBook) -> li
     extra_ids = [sid for rid in calling for sid in rules[rid].source_ids]
     extra_ids += letter_source_ids(letter_id, answers)
     for source_id in extra_ids:
-        if source_id not in found and fits(book.sources[source_id], answers["coverage"],
-                                           answers.get("also_medicaid"), answers["state"],
-                                           answers["pump_wanted"]):
+        if source_id not in found and fits(book.sources[source_id], person_coverages(answers),
+                                           answers["state"], answers["pump_wanted"]):
             found[source_id] = book.source_output(source_id)
     return list(found.values())
 
