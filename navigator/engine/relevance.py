@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from navigator.engine import schema
 from navigator.engine.answers import COVERAGES, FEDERAL_COVERAGES, FIELDS
 from navigator.engine.conditions import compile_condition
-from navigator.engine.facts import FACT_TYPES, state_facts
+from navigator.engine.facts import FACT_TYPES, fact_types, state_facts
 
 if TYPE_CHECKING:
     from navigator.engine.loader import CompiledRule, CompiledStep, Problem
