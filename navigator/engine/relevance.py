@@ -62,10 +62,13 @@ def coverage_facts(coverage: str) -> dict[str, Any]:
 
 def pump_facts(pump_id: str, pumps: dict[str, schema.PumpSpec]) -> dict[str, Any]:
     pump = pumps.get(pump_id)
-    return {"pump_wanted": pump_id,
-            "pump_channel": (pump.channel if pump else None) or "unknown",
-            "pump_tubed": pump.tubed if pump else None,
-            "medicare_route": pump.medicare_route if pump else "unknown"}
+    known = {"pump_wanted": pump_id,
+             "pump_channel": (pump.channel if pump else None) or "unknown",
+             "pump_tubed": pump.tubed if pump else None,
+             "medicare_route": pump.medicare_route if pump else "unknown"}
+    if pump is None or not pump.compatible_cgms:
+        known["cgm_pump_match"] = "unknown"     # as facts.cgm_pump_match: no CGM list, no match
+    return known
 
 
 def state_source_ids(state: schema.StateSpec, sections: tuple[str, ...],
