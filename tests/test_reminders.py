@@ -360,9 +360,23 @@ def test_dates_the_plan_cannot_know(client, app):
     assert 'value="2027-03-01"' in page
 
 
+def test_a_pump_under_warranty_asks_for_the_end_date(client, app):
+    from tests.conftest import case_in_session
+
+    public_id = case_in_session(app, client, "Zelda Quixote")
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        case = session.exec(select(Case).where(Case.public_id == public_id)).one()
+        cases.save_answers(session, case, {**case.answers, "current_therapy": "pump",
+                                           "current_pump_years": 3,
+                                           "pump_warranty": "in_warranty"})
+    assert "Add the date the warranty ends" in client.get("/reminders").get_data(as_text=True)
+    client.post("/reminders/dates", data={"warranty_ends": "2027-03-01"})
+    assert "Add the date the warranty ends" not in client.get("/reminders").get_data(as_text=True)
+
+
 def test_worker_signs_up_for_their_clients(worker_client, app):
     page = worker_client.get("/reminders/worker")
-    assert page.status_code == 200
+    assert page.status_code == 200 and 'aria-current="page">Reminders' in page.get_data(as_text=True)
     response = worker_client.post("/reminders/worker", data={"time_zone": "America/Denver",
                                                              "consent": "y"},
                                   follow_redirects=True)
@@ -473,3 +487,32 @@ def test_a_step_marked_by_link_shows_in_the_caseload(mail_app, smtp, worker, wor
     page = worker_client.get(case_url).get_data(as_text=True)
     step = page[page.index(f'id="step-{deadline.id}"'):][:800]
     assert "Done" in step and "the family, by the link in a reminder" in step
+
+
+def test_a_failed_send_on_the_queue_is_retried_with_back_off(app, redis_url, monkeypatch):
+    """SMTP down: the job fails, RQ puts it back on the schedule (one minute later, then
+    five, thirty, 120) and the reminder waits as failed with its error."""
+    from rq import SimpleWorker
+
+    from navigator import jobs
+
+    queue_name = f"test-reminders-{uuid.uuid4().hex[:8]}"
+    app.config.update(REDIS_URL=redis_url, REMINDER_QUEUE=queue_name,
+                      MAIL_URL=f"smtp://127.0.0.1:{_free_port()}")        # nobody listens
+    monkeypatch.setitem(jobs._apps, "app", app)
+    _case, _sub, deadline = _family_case(app)
+    with Session(app.extensions["db_engine"]) as session:
+        [reminder_id] = reminders.schedule(session, app.extensions["rulebook"],
+                                           _at(deadline.date - timedelta(days=7), 15))
+    queue = jobs.queue(app)
+    try:
+        job = queue.enqueue(jobs.send_reminder, reminder_id, retry=jobs.SEND_RETRY)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        job.refresh()
+        assert job.retries_left == 3 and job.retry_intervals == [60, 300, 1800, 7200]
+        assert job.id in queue.scheduled_job_registry.get_job_ids()
+        failed = _reminders(app)[0]
+        assert (failed.status, failed.attempts) == ("failed", 1)
+    finally:
+        queue.scheduled_job_registry.remove(job.id, delete_job=True)
+        queue.delete(delete_jobs=True)

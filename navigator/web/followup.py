@@ -183,7 +183,9 @@ def _reminders_page(case: Case, form: FlaskForm, dates_form: FlaskForm, status: 
         "followup/reminders.html", form=form, dates_form=dates_form,
         active=reminders.active_subscriptions(dbs, case=case),
         sent=reminders.history(dbs, case), kinds=reminders.CASE_DATE_KINDS,
-        zones=reminders.TIME_ZONES, case_name=case.client_name), status
+        zones=reminders.TIME_ZONES, case_name=case.client_name,
+        # The answers may say the current pump is under warranty, but never until when.
+        in_warranty=(case.answers or {}).get("pump_warranty") == "in_warranty"), status
 
 
 @bp.post("/reminders/dates")
