@@ -145,6 +145,16 @@ def _add_errors(form: FlaskForm, problems: dict[str, str], name_the_field: bool 
             field.errors = [*field.errors, text]
 
 
+def _current_choices(active: list[ReminderSubscription]) -> dict:
+    """The form filled in from the sign-up in force, if any."""
+    if not active:
+        return {}
+    latest = active[-1]
+    return {"first_name": latest.first_name, "channel": latest.channel,
+            "email": latest.email or "", "phone": latest.phone or "",
+            "time_zone": latest.time_zone}
+
+
 def _require_case() -> Case:
     case = current_case()
     if case is None:
@@ -160,7 +170,8 @@ def _require_case() -> Case:
 def reminders_page():
     case = _require_case()
     dbs = db.get_session()
-    form = SubscribeForm()
+    form = SubscribeForm() if request.method == "POST" else SubscribeForm(
+        data=_current_choices(reminders.active_subscriptions(dbs, case=case)))
     if request.method == "POST" and form.validate():
         try:
             reminders.subscribe(dbs, case=case, first_name=form.first_name.data or "",
@@ -215,7 +226,8 @@ def stop():
 def worker_reminders():
     dbs = db.get_session()
     user = current_user._get_current_object()
-    form = WorkerSubscribeForm()
+    form = WorkerSubscribeForm() if request.method == "POST" else WorkerSubscribeForm(
+        data=_current_choices(reminders.active_subscriptions(dbs, user=user)))
     if request.method == "POST" and form.validate():
         if request.form.get("action") == "stop":
             for subscription in reminders.active_subscriptions(dbs, user=user):
