@@ -198,7 +198,6 @@ class ApiKey(SQLModel, table=True):
 # --- follow-through: reminders, key dates, the call and evidence log (issue 18) -------------
 
 REMINDER_CHANNELS = ("email", "text")
-REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
 
 class ReminderSubscription(SQLModel, table=True):
@@ -255,6 +254,7 @@ class Reminder(SQLModel, table=True):
     item_id: str = Field(max_length=120)
     event_date: date
     due_at: datetime = Field(nullable=False, index=True)
+    # pending | sending (claimed by a worker) | sent | failed (tried again) | skipped
     status: str = Field(default="pending", max_length=12, index=True)
     attempts: int = Field(default=0)
     claimed_at: datetime | None = Field(default=None)

@@ -114,3 +114,21 @@ def test_export_holds_the_call_log(client, app):
     exported = client.get("/export.json").get_json()
     assert exported["call_log"][0]["reference"] == "REF-88231"
     assert exported["call_log"][0]["attachments"] == ["denial letter.pdf", "call notes.txt"]
+
+
+def test_a_worker_logs_a_client_call_and_the_case_export_holds_it(app, worker, worker_client):
+    from flask import url_for
+
+    from navigator.services import caseload
+
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        case = caseload.create_client_case(session, session.get(type(worker), worker.id),
+                                           "Rosalind Okonkwo")
+    with app.test_request_context():
+        open_calls = url_for("caseload.open_case", public_id=case.public_id, target="calls")
+        export = url_for("caseload.export_case", public_id=case.public_id)
+    response = worker_client.post(open_calls, follow_redirects=True)
+    assert "Call and evidence log" in response.get_data(as_text=True)
+    assert "Client: Rosalind Okonkwo" in response.get_data(as_text=True)
+    worker_client.post("/calls", data=CALL)
+    assert worker_client.get(export).get_json()["call_log"][0]["reference"] == "REF-88231"

@@ -516,3 +516,36 @@ def test_a_failed_send_on_the_queue_is_retried_with_back_off(app, redis_url, mon
     finally:
         queue.scheduled_job_registry.remove(job.id, delete_job=True)
         queue.delete(delete_jobs=True)
+
+
+def test_a_case_with_reminders_on_is_kept_past_the_retention_time(app):
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    kept, _sub, _deadline = _family_case(app)
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        stopped, subscription, _ = _family_case(app)
+        reminders.unsubscribe(session, subscription.id)
+        plain = cases.create_case(session, answers())
+        for case in (kept, stopped, plain):
+            case = session.get(Case, case.id)
+            case.updated_at = old
+            session.add(case)
+        session.commit()
+        assert cases.purge_older_than(session, 30) == 2
+        assert [c.id for c in session.exec(select(Case))] == [kept.id]
+
+
+def test_deleting_a_case_deletes_its_reminders_dates_and_calls(client, app):
+    from navigator.models import CallLogEntry, CaseDate
+    from tests.conftest import case_in_session
+
+    case_in_session(app, client, "Zelda Quixote")
+    client.post("/reminders", data={"first_name": "Zelda", "channel": "email",
+                                    "email": "z@family.example", "time_zone": "America/Chicago",
+                                    "consent": "y"})
+    client.post("/reminders/dates", data={"prior_auth_ends": "2027-01-10"})
+    client.post("/calls", data={"on_date": "2026-11-03", "spoke_with": "Dana",
+                                "what_was_said": "No."})
+    client.post("/delete", data={"confirm": "y"})
+    with Session(app.extensions["db_engine"]) as session:
+        for table in (Case, ReminderSubscription, CaseDate, CallLogEntry, Reminder):
+            assert session.exec(select(table)).all() == [], table.__name__

@@ -27,8 +27,8 @@ from navigator.models import (
     User,
     utcnow,
 )
+from navigator.services import calls, recheck
 from navigator.services import cases as case_store
-from navigator.services import recheck
 
 STEP_STATES = ("done", "not_applicable")
 MAX_NOTE_LENGTH = 5000
@@ -392,6 +392,7 @@ def export(session: Session, case: Case, book: RuleBook, today: date) -> dict[st
                      for step_id, (item, name) in marked.items()],
         "notes": [{"at": note.created_at.isoformat(), "by": name, "text": note.body}
                   for note, name in notes(session, case)],
+        "call_log": calls.export(session, case.id),
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, inspect
 from sqlmodel import Session, delete, select
 
-from navigator.models import Case, utcnow
+from navigator.models import Case, ReminderSubscription, utcnow
 
 TOKEN_BYTES = 32
 PUBLIC_ID_PATTERN = re.compile(r"[0-9a-f]{32}")      # models.new_public_id: uuid4().hex
@@ -126,10 +126,16 @@ def delete_case(session: Session, case: Case) -> None:
 
 def purge_older_than(session: Session, days: int, now: datetime | None = None) -> int:
     """Delete anonymous cases not updated for `days` days; returns how many went.
-    An organisation's cases are never purged: a worker deletes them."""
+    An organisation's cases are never purged: a worker deletes them. Nor is a case whose
+    family gets reminders."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    # A family that asked for reminders keeps its case while they are on: the reminders need
+    # its plan (the sign-up page says so). Stopping them lets the case age out as usual.
+    reminded = (select(ReminderSubscription.id)
+                .where(ReminderSubscription.case_id == Case.id)
+                .where(ReminderSubscription.unsubscribed_at.is_(None)).exists())
     result = session.exec(delete(Case).where(Case.updated_at < cutoff)
-                          .where(Case.organisation_id.is_(None)))
+                          .where(Case.organisation_id.is_(None)).where(~reminded))
     session.commit()
     return result.rowcount or 0
 

@@ -265,7 +265,7 @@ def plan_for(case: Case, book: RuleBook, today: date):
     return None if errors else evaluate(answers, today, book)
 
 
-def due_items(case: Case, plan, own_dates: dict[str, date], finished: set[str],
+def due_items(plan, own_dates: dict[str, date], finished: set[str],
               zone: str) -> Iterator[Due]:
     """Every reminder the case calls for, whether or not it is due yet."""
     if plan is not None:
@@ -308,7 +308,7 @@ def schedule(session: Session, book: RuleBook, now: datetime | None = None) -> l
         for case in _cases_of(session, subscription):
             today = now.astimezone(ZoneInfo(subscription.time_zone)).date()
             plan = plan_for(case, book, today)
-            items = due_items(case, plan, case_dates(session, case), _finished(session, case.id),
+            items = due_items(plan, case_dates(session, case), _finished(session, case.id),
                               subscription.time_zone)
             rows = [{"key": f"{subscription.id}:{case.id}:{item.key}",
                      "subscription_id": subscription.id, "case_id": case.id, "kind": item.kind,

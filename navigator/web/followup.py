@@ -195,6 +195,7 @@ def _reminders_page(case: Case, form: FlaskForm, dates_form: FlaskForm, status: 
         active=reminders.active_subscriptions(dbs, case=case),
         sent=reminders.history(dbs, case), kinds=reminders.CASE_DATE_KINDS,
         zones=reminders.TIME_ZONES, case_name=case.client_name,
+        retention_days=current_app.config["RETENTION_DAYS"],
         # The answers may say the current pump is under warranty, but never until when.
         in_warranty=(case.answers or {}).get("pump_warranty") == "in_warranty"), status
 
