@@ -75,7 +75,7 @@ class Config:
     # links in messages point (messages are sent outside any request).
     MAIL_URL = ""
     MAIL_FROM = "Pump Access Navigator <reminders@localhost>"
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    PUBLIC_BASE_URL = ""            # empty: PREFERRED_URL_SCHEME://SERVER_NAME
     TWILIO_ACCOUNT_SID = ""
     TWILIO_AUTH_TOKEN = ""  # nosec B105 - empty: set in the environment
     TWILIO_FROM_NUMBER = ""

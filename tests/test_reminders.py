@@ -549,3 +549,17 @@ def test_deleting_a_case_deletes_its_reminders_dates_and_calls(client, app):
     with Session(app.extensions["db_engine"]) as session:
         for table in (Case, ReminderSubscription, CaseDate, CallLogEntry, Reminder):
             assert session.exec(select(table)).all() == [], table.__name__
+
+
+def test_message_links_follow_the_sites_own_address(app):
+    from navigator.web.followup import AppLinks
+
+    app.config.update(PUBLIC_BASE_URL="", SERVER_NAME="navigator.example.org",
+                      PREFERRED_URL_SCHEME="https")
+    subscription = ReminderSubscription(id=7, first_name="Zelda", time_zone="America/Chicago",
+                                        consent_at=datetime.now(UTC))
+    assert AppLinks(app).unsubscribe(subscription).startswith(
+        "https://navigator.example.org/r/stop/")
+    app.config["PUBLIC_BASE_URL"] = "https://reminders.example.org/"
+    assert AppLinks(app).unsubscribe(subscription).startswith(
+        "https://reminders.example.org/r/stop/")

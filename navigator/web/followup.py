@@ -42,20 +42,27 @@ from navigator.services import reminders
 from navigator.web.session_case import current_case
 
 bp = Blueprint("followup", __name__)
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 # --- links in messages, made outside any request ------------------------------------------------
 
 class AppLinks:
-    """Absolute links for reminder messages, under PUBLIC_BASE_URL."""
+    """Absolute links for reminder messages: PUBLIC_BASE_URL, else the site's own address
+    (PREFERRED_URL_SCHEME://SERVER_NAME), else the development server."""
 
     def __init__(self, app: Flask):
         self.app = app
         self.secret = app.config["SECRET_KEY"]
+        config = app.config
+        server = config.get("SERVER_NAME")
+        self.base = (config.get("PUBLIC_BASE_URL")
+                     or (f"{config.get('PREFERRED_URL_SCHEME') or 'https'}://{server}" if server
+                         else DEVELOPMENT_BASE_URL)).rstrip("/")
 
     def _url(self, endpoint: str, **values) -> str:
-        with self.app.test_request_context("/", base_url=self.app.config["PUBLIC_BASE_URL"]):
-            return url_for(endpoint, _external=True, **values)
+        with self.app.test_request_context("/"):
+            return self.base + url_for(endpoint, **values)
 
     def plan(self, case: Case, for_worker: bool) -> str:
         if not for_worker:
