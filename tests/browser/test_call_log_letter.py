@@ -18,6 +18,7 @@ def test_call_log_feeds_the_appeal_letter(page, live_server, browser_app):
         token = cases.issue_resume_token(session, case)
     page.goto(f"{live_server}/resume/{token}")
     page.goto(f"{live_server}/plan")
+    page.get_by_text("Save, print, get reminders or delete").click()
     page.get_by_role("link", name="Keep a log of your calls").click()
     page.get_by_label("Date of the call").fill("2026-11-03")
     page.get_by_label("Who did you speak with?").fill("Dana <b>Reyes</b>")
