@@ -181,3 +181,30 @@ def test_bad_dated_rules_are_named(rules_copy, file, old, new, message):
     with pytest.raises(RulesInvalid) as error:
         load_rulebook(rules_copy)
     assert message in str(error.value)
+
+
+# --- the questions ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answers_so_far, shown", [
+    ({"age": 64, "coverage": "employer"}, True),
+    ({"age": 64, "coverage": "uninsured"}, True),
+    ({"age": 63, "coverage": "employer"}, False),
+    ({"age": 64, "coverage": "medicare_original"}, False),
+])
+def test_date_of_birth_is_asked_only_at_64_and_not_on_medicare(answers_so_far, shown):
+    from navigator.questionnaire import load_questionnaire
+    from tests.test_questionnaire import QUESTIONS
+    page = load_questionnaire(QUESTIONS).page("turning_65")
+    assert page.is_shown(answers_so_far) is shown
+
+
+def test_stage_questions_are_optional_and_asked_only_when_they_apply(book):
+    as_of = date(2026, 11, 30)
+    # Blank stage answers still give a plan; the denial questions drop without a denial.
+    valid, errors = validate_answers(answers(denied_by="plan", denial_reason="lab_test",
+                                             pump_warranty="expired"), as_of)
+    assert errors == []
+    assert valid["denied_by"] is None and valid["denial_reason"] is None
+    assert valid["pump_warranty"] is None          # no pump in use: not asked
+    _valid, errors = validate_answers(answers(supplies_days_left=-1, pregnant="yes"), as_of)
+    assert sorted(e.field for e in errors) == ["pregnant", "supplies_days_left"]
