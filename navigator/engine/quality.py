@@ -5,7 +5,8 @@ Two shares, defined in docs/DATA_QUALITY.md:
   cites at least one official source (regulation, agency, program or maker) that fits the person;
 - verified facts: a fact is a parameter, a stated field of a state file, a program record, a
   stated field of the pump catalogue, or a source record; it is verified when the data says a
-  primary source confirmed it (`verified: true`, or not listed under `unverified`).
+  primary source confirmed it (`verified: true`, or not listed under `unverified`); a secondary
+  source record never counts as verified, whatever its flag says.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class Quality:
     steps_without: list[str] = field(default_factory=list)  # "rule/step (reason)"
     facts: dict[str, Share] = field(default_factory=dict)
     source_kinds: Counter = field(default_factory=Counter)
+    secondary_marked_verified: list[str] = field(default_factory=list)
 
     @property
     def all_facts(self) -> Share:
@@ -78,8 +80,11 @@ def measure(book: RuleBook) -> Quality:
             if path not in PUMP_NOT_FACTS and _stated(value):
                 pumps.add(not _listed(path, pump.unverified))
     sources = quality.facts["sources"] = Share()
-    for source in book.sources.values():
-        sources.add(source.verified)
+    for source_id, source in book.sources.items():
+        # Only a primary text can verify: a secondary page marked verified counts as unverified.
+        sources.add(source.verified and source.kind != "secondary")
+        if source.verified and source.kind == "secondary":
+            quality.secondary_marked_verified.append(source_id)
         quality.source_kinds[source.kind] += 1
     return quality
 
@@ -95,6 +100,9 @@ def report(quality: Quality) -> list[str]:
         lines.append(f"  {name}: {share.verified} of {share.total} ({share.percent}%)")
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(quality.source_kinds.items()))
     lines.append(f"sources by kind: {kinds}")
+    if quality.secondary_marked_verified:
+        lines.append(f"secondary sources marked verified (counted as unverified): "
+                     f"{len(quality.secondary_marked_verified)}")
     return lines
 
 
