@@ -162,10 +162,18 @@ def test_coverage_buckets_never_drop_a_rule_that_fires(book):
 
 
 def test_regional_programs_only_for_their_state(book):
-    def eligibility(state):
+    def programs(state):
         plan = plan_for(book, state=state, coverage="uninsured", age=9, annual_income=30000)
-        return {p.id: (p.eligible, p.reason) for p in plan.programs}["help_a_diabetic_child"]
+        return {p.id: (p.eligible, p.reason) for p in plan.programs}
 
-    assert eligibility("FL")[0] == "maybe"
-    eligible, reason = eligibility("TX")
+    assert programs("FL")["help_a_diabetic_child"][0] == "maybe"
+    assert "help_a_diabetic_child" not in programs("TX")      # not listed at all elsewhere
+
+
+def test_the_state_condition_of_a_program_still_holds_when_a_rule_lists_it(book):
+    from navigator.engine.programs import assess
+    facts = {"coverage": "uninsured", "federal_program": False, "pump_wanted": "tslim_x2",
+             "state": "TX", "age": 9, "diabetes_type": "type1", "fpl_percent": 100.0,
+             "pump_channel": "dme"}
+    eligible, reason = assess(book.programs["help_a_diabetic_child"], facts, book.pump_names)
     assert eligible is False and "FL" in reason

@@ -51,7 +51,7 @@ def assess(program: ProgramSpec, facts: dict[str, Any],
     if "medicaid" in rules.coverage_excluded and facts.get("also_medicaid"):
         return False, "The program is not open to people who also have Medicaid."
     if rules.coverage_allowed is not None and coverage not in rules.coverage_allowed:
-        allowed = ", ".join(COVERAGE_LABELS[c] for c in rules.coverage_allowed)
+        allowed = _either([COVERAGE_LABELS[c] for c in rules.coverage_allowed])
         return False, f"The program is only open to people with {allowed}."
     if rules.extra_help_excluded and facts.get("extra_help_status") == "has":
         return False, ("The program is not open to people who get Extra Help (the Low-Income "
@@ -93,8 +93,8 @@ def assess(program: ProgramSpec, facts: dict[str, Any],
         return "maybe", (f"The program is for {names}; you did not say which CGM you use, so "
                          "check that it fits yours.")
     if program.status == "unknown":
-        return "maybe", ("The program opens and closes, and whether it is open now was not found. "
-                         "Check its page before you apply.")
+        return "maybe", ("Whether the program is taking applications now was not found (some "
+                         "funds open and close). Check with it before you apply.")
     if not rules.terms_published or not program.verified:
         return "maybe", ("You may qualify, but the sponsor does not publish all of its terms. "
                          "Ask the program before you rely on it.")
@@ -103,9 +103,13 @@ def assess(program: ProgramSpec, facts: dict[str, Any],
     return True, "You likely qualify: your coverage meets the published conditions."
 
 
+def _either(words: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def _cgm_names(ids: list[str], cgms: Mapping[str, CgmSpec]) -> str:
-    names = [cgms[i].name if i in cgms else i for i in ids]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return _either([cgms[i].name if i in cgms else i for i in ids])
 
 
 def _cgm_mismatch(ids: list[str], facts: dict[str, Any], cgms: Mapping[str, CgmSpec],
