@@ -26,7 +26,7 @@ def _expand(document: dict) -> dict:
     """The full shape back from the document: every source id replaced by its source."""
     full = {k: v for k, v in document.items() if k not in ("format", "sources")}
     sources = document["sources"]
-    for group in ("steps", "programs"):
+    for group in ("steps", "programs", "resources"):
         for item in full[group]:
             item["sources"] = [sources[i] for i in item["sources"]]
     for deadline in full["deadlines"]:
@@ -45,6 +45,7 @@ def test_document_lists_each_source_once_and_loses_nothing(book, overrides):
     cited = {i for step in document["steps"] for i in step["sources"]}
     assert cited and cited <= set(document["sources"])
     assert all(isinstance(i, str) for p in document["programs"] for i in p["sources"])
+    assert all(isinstance(i, str) for r in document["resources"] for i in r["sources"])
     assert _expand(document) == plan.model_dump(mode="json")
 
 

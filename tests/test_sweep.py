@@ -14,7 +14,19 @@ from navigator.engine.plan import Plan
 AS_OF = date(2026, 11, 23)
 # The research found no appeal deadline for these programs: their plans say to use the date on
 # the notice instead of showing an invented one.
-NO_SOURCED_APPEAL_DEADLINE = {"tricare", "va", "ihs"}
+NO_SOURCED_APPEAL_DEADLINE = {"va", "ihs"}
+
+
+def has_sourced_deadline(book, state: str, coverage: str, denial: str) -> bool:
+    """Whether the data holds a checked deadline for this denial. None is known for VA and IHS,
+    for a TRICARE review after reconsideration, or for the external review after a separate CHIP
+    program's plan appeal (the plan's decision gives the date)."""
+    if coverage in NO_SOURCED_APPEAL_DEADLINE or denial == "none":
+        return False
+    if denial == "appeal" and (coverage == "tricare" or (
+            coverage == "chip" and book.states[state].chip.appeal_route == "plan_then_external_review")):
+        return False
+    return True
 PEOPLE = [  # (age, diabetes_type, income, household, pump, denial)
     (4, "type1", 30000, 4, "omnipod_5", "none"),
     (15, "type1", None, 3, "tslim_x2", "prior_authorization"),
@@ -54,7 +66,7 @@ def test_exhaustive_sweep(book):
             assert program.sources, f"{label}: program {program.id} has no source"
             if coverage in FEDERAL_COVERAGES and program.kind == "copay_card":
                 assert program.eligible is False, f"{label}: {program.id}"
-        if person[5] != "none" and coverage not in NO_SOURCED_APPEAL_DEADLINE:
+        if has_sourced_deadline(book, state, coverage, person[5]):
             assert plan.deadlines, f"{label}: a denial but no deadline"
         if person[5] != "none":
             assert "read_denial_notice" in [s.id for s in plan.steps], label
