@@ -1,0 +1,64 @@
+"""The second round of state facts (reference 2026/state_laws.csv and state_medicaid.csv) as the
+rules hold them, each with its verdict: unconfirmed values stay listed in `unverified`."""
+from datetime import date
+
+import pytest
+
+from navigator.engine import evaluate
+from tests.answers import answers
+
+
+@pytest.mark.parametrize("code, amount", [
+    ("CA", "$35 per 30-day supply"), ("IL", "$35 per 30-day supply"), ("NY", "$0"),
+    ("OR", "$35 per 30-day supply; $105 per 90-day supply"), ("WV", "$35 per 30-day supply"),
+    ("NJ", "$35 per 30-day supply"), ("MN", "$25 per month"), ("MA", "$25 per 30-day supply"),
+    ("ND", "$25 per 30-day supply")])
+def test_insulin_caps_carry_the_new_amounts(book, code, amount):
+    cap = book.states[code].insulin_copay_cap
+    assert cap.law is True and cap.amount.startswith(amount) and cap.sources
+
+
+def test_device_caps_name_what_they_cover(book):
+    assert "insulin pumps and CGMs included" in book.states["MN"].insulin_copay_cap.devices
+    assert "insulin pumps are not included" in book.states["WV"].insulin_copay_cap.devices
+    assert "$0 cost sharing for medically necessary insulin pumps" in book.states["DE"].insulin_copay_cap.devices
+    assert "insulin_copay_cap.devices" in book.states["ND"].unverified      # secondary only
+
+
+def test_oregon_cap_is_secondary_and_says_so(book):
+    assert {"insulin_copay_cap.amount", "insulin_copay_cap.effective"} <= set(book.states["OR"].unverified)
+
+
+def test_accumulator_bans_in_dc_and_iowa_stay_unverified(book):
+    for code in ("DC", "IA"):
+        assert book.states[code].copay_accumulator_ban == "yes"
+        assert "copay_accumulator_ban" in book.states[code].unverified
+
+
+@pytest.mark.parametrize("code, phone", [
+    ("ME", "1-800-977-6740"), ("MN", "1-800-657-3739 / 651-431-2670"), ("UT", "1-866-608-9422")])
+def test_corrected_medicaid_phones_are_kept_as_unverified(book, code, phone):
+    assert book.states[code].medicaid.phone == phone
+    assert "medicaid.phone" in book.states[code].unverified
+
+
+def test_fair_hearing_days_and_names(book):
+    assert book.states["RI"].fair_hearing.days == 30 and book.states["SC"].fair_hearing.days == 30
+    assert "fair_hearing.days" in book.states["SC"].unverified                # a 1997 decision only
+    assert book.states["ND"].ship.name == "State Health Insurance Counseling (SHIC)"
+    assert book.states["NC"].chip.program_name.startswith("NC Medicaid")
+    assert book.states["MN"].chip.program_name is None                      # MinnesotaCare is not CHIP
+
+
+def test_regulator_phones_filled_where_found_and_null_on_conflict(book):
+    filled = [code for code, state in book.states.items() if state.insurance_regulator.phone]
+    assert len(filled) >= 45
+    assert book.states["WY"].insurance_regulator.phone is None               # two sources disagree
+    assert book.states["PA"].insurance_regulator.phone is None               # not found
+
+
+def test_a_corrected_phone_reaches_the_plan(book):
+    plan = evaluate(answers(state="ME", coverage="medicaid", age=30, annual_income=12000),
+                    date(2026, 11, 30), book)
+    contact = next(s for s in plan.steps if s.id == "medicaid_prior_authorization").contacts[0]
+    assert contact.phone == "1-800-977-6740"
