@@ -175,5 +175,6 @@ def test_the_state_condition_of_a_program_still_holds_when_a_rule_lists_it(book)
     facts = {"coverage": "uninsured", "federal_program": False, "pump_wanted": "tslim_x2",
              "state": "TX", "age": 9, "diabetes_type": "type1", "fpl_percent": 100.0,
              "pump_channel": "dme"}
-    eligible, reason = assess(book.programs["help_a_diabetic_child"], facts, book.pump_names)
+    eligible, reason = assess(book.programs["help_a_diabetic_child"], facts, book.pump_names,
+                              book.cgms, book.program_reasons)
     assert eligible is False and "FL" in reason

@@ -265,7 +265,8 @@ class _Context:
 
     def program(self, program_id: str) -> Program:
         spec = self.book.programs[program_id]
-        eligible, reason = assess(spec, self.facts, self.book.pump_names, self.book.cgms)
+        eligible, reason = assess(spec, self.facts, self.book.pump_names, self.book.cgms,
+                                  self.book.program_reasons)
         # Plans share Program objects (frozen); most people fall in a few eligibility outcomes.
         key = (program_id, eligible, reason)
         cached = self.book.program_outputs.get(key)

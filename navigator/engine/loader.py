@@ -131,6 +131,7 @@ class RuleBook:
     programs: dict[str, schema.ProgramSpec]
     resources: dict[str, schema.ResourceSpec]
     cgms: dict[str, schema.CgmSpec]
+    program_reasons: dict[str, str]
     pumps: dict[str, schema.PumpSpec]
     letters: dict[str, schema.LetterSpec]
     texts: schema.TextsFile
@@ -300,6 +301,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
     resources = _load_list(root, "resources.yaml", schema.ResourcesFile, "resources", checker,
                            problems)
     cgms = _load_list(root, "cgms.yaml", schema.CgmsFile, "cgms", checker, problems)
+    program_reasons = _load_program_reasons(root, problems)
     _check_cgms(cgms, programs, problems)
     letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", None, problems)
     checker.states, checker.pumps = states, pumps
@@ -350,7 +352,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         sources_out=sources_out, by_coverage=_bucket_by_coverage(rules, rule_whens),
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
         billing_codes=billing_codes, cgm_answers=cgm_answers, pump_estimate=pump_estimate,
-        resources=resources, cgms=cgms,
+        resources=resources, cgms=cgms, program_reasons=program_reasons,
         texts=texts, rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
@@ -547,6 +549,29 @@ def _load_list(root, pattern, model, key, checker, problems) -> dict:
             if checker and getattr(spec, "sources", None) is not None:
                 checker.sources(rel, f"{key[:-1]} {spec.id}", spec.sources)
     return items
+
+
+def _load_program_reasons(root: Path, problems: list[Problem]) -> dict[str, str]:
+    """The wording of the programs' eligibility reasons: every reason present, each with only
+    its own placeholders."""
+    from navigator.engine.programs import REASON_FIELDS
+    rel = "rules/program_reasons.yaml"
+    parsed = _validate(schema.ProgramReasonsFile,
+                       _read_yaml(root / "program_reasons.yaml", root, problems), rel, problems)
+    if parsed is None:
+        return {}
+    for key in sorted(set(REASON_FIELDS) - set(parsed.reasons)):
+        problems.append(Problem(rel, f"reason {key}", None, "missing: the engine gives this reason"))
+    for key, text in parsed.reasons.items():
+        if key not in REASON_FIELDS:
+            problems.append(Problem(rel, f"reason {key}", None, "the engine has no such reason"))
+            continue
+        used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        for name in sorted(used - REASON_FIELDS[key]):
+            problems.append(Problem(rel, f"reason {key}", None,
+                                    f"{{{name}}} is not a placeholder of this reason; allowed: "
+                                    + (", ".join(sorted(REASON_FIELDS[key])) or "none")))
+    return dict(parsed.reasons)
 
 
 def _check_cgms(cgms: dict, programs: dict, problems: list[Problem]) -> None:

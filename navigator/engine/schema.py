@@ -273,6 +273,10 @@ class ResourcesFile(Strict):
     resources: list[ResourceSpec]
 
 
+class ProgramReasonsFile(Strict):
+    reasons: dict[str, str]
+
+
 class CgmSpec(Strict):
     """A CGM a person may use (the answer `cgm_in_use`), named for the plan's reasons. Which pumps
     work with it is the pump catalogue's cgm_answers (rules/pumps.yaml)."""
