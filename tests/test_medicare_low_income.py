@@ -112,7 +112,7 @@ def test_disability_benefit_is_asked_only_under_65(book):
 
 @pytest.mark.parametrize("field, value", [("medicare_savings_program", "qmb1"),
                                           ("extra_help", True), ("part_d_plan", "pdp"),
-                                          ("other_coverage", "medigap"),
+                                          ("other_coverage", "medigap"), ("savings", -5),
                                           ("disability_benefit", "ssdi2")])
 def test_bad_medicare_answers_name_the_field(book, field, value):
     raw = medicare(age=60, **{field: value})

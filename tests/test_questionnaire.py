@@ -408,6 +408,8 @@ def test_medicare_page_asks_the_optional_medicare_questions_and_feeds_the_plan(a
         "medicare_savings_program": "qmb", "other_coverage": "", "extra_help": "",
         "part_d_plan": "none"})
     assert response.location.endswith("/questions/household")   # 70: no disability page
+    assert "how much do they (and a spouse they live with) have in savings" in client.get(
+        "/questions/household").data.decode()
     answers = stored_answers(app, client)
     assert answers["medicare_savings_program"] == "qmb" and answers["part_d_plan"] == "none"
     assert answers["other_coverage"] is None and answers["extra_help"] is None
@@ -438,6 +440,7 @@ def test_employer_user_skips_the_medicare_page_and_adults_under_65_see_the_disab
         response.location).data.decode()
     response = client.post("/questions/disability", data={"disability_benefit": "ssdi"})
     assert response.location.endswith("/questions/household")
+    assert "in savings" not in client.get("/questions/household").data.decode()
     assert stored_answers(app, client)["disability_benefit"] == "ssdi"
     assert client.get("/questions/medicare_help").location.endswith("/questions/disability")
 
@@ -476,3 +479,17 @@ def test_the_link_kept_for_a_reload_is_sealed_in_the_cookie(app, client):
     cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")).value
     data = app.session_interface.get_signing_serializer(app).loads(cookie)
     assert "/resume/" not in json.dumps(data)
+
+
+def test_medicare_household_page_takes_optional_savings_as_money(app, client):
+    walk(client, until(MEDICARE_JOURNEY, "household"))
+    response = client.post("/questions/household", data={
+        "household_size": "1", "annual_income": "$22,000", "savings": "$20,500"})
+    assert response.status_code == 302
+    assert stored_answers(app, client)["savings"] == 20500
+    page = client.post("/questions/household", data={
+        "household_size": "1", "annual_income": "22000", "savings": "lots"}).data.decode()
+    assert "Savings and other countable resources must be a number from 0 to 100000000" in page
+    client.post("/questions/household", data={"household_size": "1", "annual_income": "22000",
+                                              "savings": ""})
+    assert stored_answers(app, client)["savings"] is None

@@ -129,6 +129,8 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               applies=_coverage_in(*MEDICARE), label="Extra Help with Medicare drug costs"),
     FieldSpec("part_d_plan", "enum", DRUG_COVERAGE, nullable=True,
               applies=_coverage_in(*MEDICARE), label="Medicare drug coverage in use"),
+    FieldSpec("savings", "number", minimum=0, maximum=100_000_000, nullable=True,
+              applies=_coverage_in(*MEDICARE), label="Savings and other countable resources"),
     FieldSpec("disability_benefit", "enum", DISABILITY_BENEFITS, nullable=True,
               applies=_under_65, label="Social Security disability benefits (SSDI or SSI)"),
     FieldSpec("household_size", "int", minimum=1, maximum=20, required=_always,

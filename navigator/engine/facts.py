@@ -93,15 +93,28 @@ def medicaid_income_screen(state_limits: Any, age: int, household_size: int,
 def extra_help_status(book: RuleBook, answers: dict[str, Any], percent: float | None,
                       on: date) -> str | None:
     """Extra Help for a Medicare user: already has it (or gets it automatically), or income
-    against the limit. Resources are not asked, so "likely" means "income qualifies"."""
+    against the limit, and savings against the resource limit when the person gave them."""
     if answers["coverage"] not in MEDICARE:
         return None
     if (answers.get("extra_help") == "yes" or answers.get("medicare_savings_program") in MSP_LEVELS
             or answers.get("also_medicaid") or answers.get("disability_benefit") in SSI_ANSWERS):
         return "has"
+    if over_lis_resource_limit(book, answers, on):
+        return "unlikely"
     if percent is None:
         return "unknown"
     return "likely" if percent <= book.parameter("lis.income_limit_pct_fpl", on) else "unlikely"
+
+
+def over_lis_resource_limit(book: RuleBook, answers: dict[str, Any], on: date) -> bool:
+    """Savings above Extra Help's limit. A household of two or more is held to the couple limit,
+    the higher one, so a single person living with family is never turned away by this screen."""
+    savings = answers.get("savings")
+    if savings is None:
+        return False
+    limit = ("lis.resource_limit_single_usd" if answers["household_size"] == 1
+             else "lis.resource_limit_couple_usd")
+    return savings > book.parameter(limit, on)
 
 
 def msp_screen(book: RuleBook, answers: dict[str, Any], on: date) -> str | None:

@@ -29,7 +29,8 @@ DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
 LIST_KEYS = ("rules", "programs", "resources", "cgms", "pumps", "letters", "cases")
 MAPPING_KEYS = ("sources", "parameters", "billing_codes")
 # The parameters behind the derived facts extra_help_status and msp_screen.
-LOW_INCOME_PARAMETERS = ("lis.income_limit_pct_fpl", "msp.income_disregard_usd_month",
+LOW_INCOME_PARAMETERS = ("lis.income_limit_pct_fpl", "lis.resource_limit_single_usd",
+                         "lis.resource_limit_couple_usd", "msp.income_disregard_usd_month",
                          "msp.qmb_income_pct_fpl", "msp.slmb_income_pct_fpl", "msp.qi_income_pct_fpl")
 # Files that do not change a plan are left out of the version hash.
 NOT_IN_VERSION = ("tests/", "questions.yaml")
