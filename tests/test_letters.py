@@ -195,10 +195,30 @@ def test_sources_come_from_the_calling_rules_and_the_rulebook(book):
     sources = L.sources_for("medicare_redetermination", answers, plan, book)
     ids = [s.id for s in sources]
     assert "cfr_42_405_942" in ids and len(ids) == len(set(ids))
-    for key, source_ids in L.LETTER_SOURCES.items():
-        for source_id in source_ids:
-            assert source_id in book.sources, f"{key}: unknown source {source_id}"
-    assert set(L.LETTER_SOURCES) >= set(book.letters)
+    assert set(book.letters["medicare_redetermination"].sources) <= set(ids)
+
+
+def test_letter_sources_fit_the_person(book):
+    answers, plan = plan_for(book, coverage="medicaid", state="NY", age=12, denial="claim")
+    child = {s.id for s in L.sources_for("medicaid_fair_hearing", answers, plan, book)}
+    assert {"cfr_42_431_221", "eclkc_epsdt"} <= child
+    assert not {s for s in child if s.startswith("cfr_42_405")}
+    answers, plan = plan_for(book, coverage="medicaid", state="NY", age=40, denial="claim")
+    adult = {s.id for s in L.sources_for("medicaid_fair_hearing", answers, plan, book)}
+    assert "eclkc_epsdt" not in adult
+    answers, plan = plan_for(book, coverage="employer", denial="none")
+    private = {s.id for s in L.sources_for("medical_necessity", answers, plan, book)}
+    assert "cms_lcd_l33794" not in private
+    answers, plan = plan_for(book, coverage="medicare_original", age=70, denial="none")
+    medicare = {s.id for s in L.sources_for("medical_necessity", answers, plan, book)}
+    assert "cms_lcd_l33794" in medicare
+
+
+def test_payer_wording_comes_from_the_coverages_file(book):
+    answers, _plan = plan_for(book, coverage="medicaid", state="NY", age=12)
+    assert L.payer_wording(answers, book) == book.states["NY"].medicaid.program_name
+    answers, _plan = plan_for(book, coverage="employer")
+    assert L.payer_wording(answers, book) == book.coverages["employer"].payer
 
 
 def test_a_letter_the_plan_does_not_call_for_is_refused(book):

@@ -137,6 +137,7 @@ def test_letters_print_the_codes_of_the_route_from_the_data(book):
 def test_program_reasons_use_the_catalogue_names(book):
     program = book.programs["insulet_omnipod_financial_assistance"]
     facts = {"coverage": "uninsured", "pump_wanted": "tslim_x2", "federal_program": False}
-    eligible, reason = assess(program, facts, {**book.pump_names, "omnipod_5": "Pod Five"})
+    eligible, reason = assess(program, facts, {**book.pump_names, "omnipod_5": "Pod Five"},
+                              coverages=book.coverages)
     assert eligible is False
     assert reason == "This program is only for Pod Five, Omnipod DASH."

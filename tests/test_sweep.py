@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from navigator.engine import FIELDS, evaluate, validate_answers
-from navigator.engine.answers import COVERAGES, FEDERAL_COVERAGES, STATES
+from navigator.engine.answers import COVERAGES, STATES
 from navigator.engine.loader import default_rulebook
 from navigator.engine.plan import Plan
 
@@ -64,7 +64,7 @@ def test_exhaustive_sweep(book):
             assert step.sources, f"{label}: step {step.id} has no source"
         for program in plan.programs:
             assert program.sources, f"{label}: program {program.id} has no source"
-            if coverage in FEDERAL_COVERAGES and program.kind == "copay_card":
+            if book.coverages[coverage].federal_program and program.kind == "copay_card":
                 assert program.eligible is False, f"{label}: {program.id}"
         if has_sourced_deadline(book, state, coverage, person[5]):
             assert plan.deadlines, f"{label}: a denial but no deadline"

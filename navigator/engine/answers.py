@@ -28,8 +28,6 @@ COVERAGES = ("employer", "marketplace", "individual", "medicare_original", "medi
              "medicaid", "chip", "tricare", "va", "ihs", "uninsured")
 MEDICARE = ("medicare_original", "medicare_advantage")
 PRIVATE = ("employer", "marketplace", "individual")
-# Programs paid for by federal money: manufacturer copay help is barred for all of them.
-FEDERAL_COVERAGES = MEDICARE + ("medicaid", "chip", "tricare", "va", "ihs")
 # The pumps themselves come from rules/pumps.yaml; this is the answer for "not chosen yet".
 UNDECIDED = "undecided"
 YES_NO_UNKNOWN = ("yes", "no", "unknown")

@@ -266,7 +266,7 @@ class _Context:
     def program(self, program_id: str) -> Program:
         spec = self.book.programs[program_id]
         eligible, reason = assess(spec, self.facts, self.book.pump_names, self.book.cgms,
-                                  self.book.program_reasons)
+                                  self.book.program_reasons, coverages=self.book.coverages)
         # Plans share Program objects (frozen); most people fall in a few eligibility outcomes.
         key = (program_id, eligible, reason)
         cached = self.book.program_outputs.get(key)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from navigator.engine.answers import FEDERAL_COVERAGES, FIELDS, MEDICARE, MEDICARE_AGE
+from navigator.engine.answers import FIELDS, MEDICARE, MEDICARE_AGE
 from navigator.engine.conditions import FactType
 
 if TYPE_CHECKING:
@@ -232,7 +232,8 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         medicaid_income_screen=medicaid_income_screen(
             state.medicaid.income_limits_pct_fpl, answers["age"], answers["household_size"],
             percent, answers.get("pregnant")),
-        federal_program=answers["coverage"] in FEDERAL_COVERAGES or bool(answers.get("also_medicaid")),
+        federal_program=(book.coverages[answers["coverage"]].federal_program
+                         or bool(answers.get("also_medicaid"))),
         days_since_denial=(as_of - denial_day).days if denial_day else None,
         open_enrollment=in_open_enrollment(book, as_of) if book.uses_open_enrollment else None,
         extra_help_status=(extra_help_status(book, answers, percent, as_of)

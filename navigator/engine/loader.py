@@ -136,6 +136,7 @@ class RuleBook:
     pumps: dict[str, schema.PumpSpec]
     letters: dict[str, schema.LetterSpec]
     texts: schema.TextsFile
+    coverages: dict[str, schema.CoverageSpec]
     rules: tuple[CompiledRule, ...]
     uses_open_enrollment: bool
     uses_low_income_screens: bool = False
@@ -304,10 +305,11 @@ def load_rulebook(root: str | Path) -> RuleBook:
     cgms = _load_list(root, "cgms.yaml", schema.CgmsFile, "cgms", checker, problems)
     program_reasons = _load_program_reasons(root, problems)
     _check_cgms(cgms, programs, problems)
-    letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", None, problems)
+    letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", checker, problems)
     checker.states, checker.pumps = states, pumps
     checker.fact_types = fact_types(tuple(pumps))
     texts = _load_texts(root, problems)
+    coverages = _load_coverages(root, checker, problems)
 
     rules: list[CompiledRule] = []
     rule_whens: dict[str, Any] = {}
@@ -320,9 +322,15 @@ def load_rulebook(root: str | Path) -> RuleBook:
                 rules.append(compiled)
                 rule_whens[compiled.id] = spec.when
     _check_unique(rules, problems)
+    rule_ids = {rule.id for rule in rules}
+    for letter in letters.values():
+        for rule_id in letter.with_rules:
+            if rule_id not in rule_ids:
+                problems.append(Problem("rules/letters.yaml", f"letter {letter.id}", "with_rules",
+                                        f"unknown rule {rule_id!r}"))
     _check_source_scopes(sources, pumps, problems)
     if not problems:
-        source_checker = SourceChecker(sources, states, pumps, problems)
+        source_checker = SourceChecker(sources, states, pumps, problems, coverages)
         for rule in rules:
             source_checker.check(rule)
 
@@ -354,7 +362,8 @@ def load_rulebook(root: str | Path) -> RuleBook:
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
         billing_codes=billing_codes, cgm_answers=cgm_answers, pump_estimate=pump_estimate,
         resources=resources, cgms=cgms, program_reasons=program_reasons,
-        texts=texts, rules=tuple(rules), uses_open_enrollment=uses_open_enrollment,
+        texts=texts, coverages=coverages, rules=tuple(rules),
+        uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
         pump_dicts={pid: p.model_dump() for pid, p in pumps.items()},
@@ -600,6 +609,31 @@ def _check_unverified(root, rel, item, spec, paths, problems) -> None:
                                         "names no field of this entry"))
                 break
             value = value[key]
+
+
+def _load_coverages(root: Path, checker: _Checker, problems: list[Problem]) -> dict:
+    """rules/coverages.yaml: one entry for every answer value of `coverage`."""
+    rel = "rules/coverages.yaml"
+    path = root / "coverages.yaml"
+    if not path.is_file():
+        problems.append(Problem(rel, None, None, "missing: the engine needs the coverages"))
+        return {}
+    parsed = _validate(schema.CoveragesFile, _read_yaml(path, root, problems), rel, problems)
+    if parsed is None:
+        return {}
+    missing = [c for c in COVERAGES if c not in parsed.coverages]
+    if missing:
+        problems.append(Problem(rel, None, "coverages", "no entry for: " + ", ".join(missing)))
+    checker.sources(rel, "coverages", parsed.sources)
+    for coverage, spec in parsed.coverages.items():
+        for name in ("payer", "payer_fallback"):
+            text = getattr(spec, name)
+            for placeholder in parse_text(text).placeholders if text else ():
+                if placeholder.root != "state" or not _model_has_path(schema.StateSpec,
+                                                                      placeholder.path):
+                    problems.append(Problem(rel, f"coverage {coverage}", name,
+                                            f"{{{placeholder.dotted}}}: use {{state.…}} fields only"))
+    return dict(parsed.coverages)
 
 
 def _load_texts(root: Path, problems: list[Problem]) -> Any:

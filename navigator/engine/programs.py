@@ -4,23 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from navigator.engine.answers import FEDERAL_COVERAGES, UNDECIDED
-from navigator.engine.schema import CgmSpec, ProgramSpec
+from navigator.engine.answers import UNDECIDED
+from navigator.engine.schema import CgmSpec, CoverageSpec, ProgramSpec
 from navigator.textformat import us_date
 
-COVERAGE_LABELS = {
-    "employer": "an employer plan",
-    "marketplace": "a Marketplace plan",
-    "individual": "an individual plan",
-    "medicare_original": "Original Medicare",
-    "medicare_advantage": "a Medicare Advantage plan",
-    "medicaid": "Medicaid",
-    "chip": "CHIP",
-    "tricare": "TRICARE",
-    "va": "VA health care",
-    "ihs": "Indian Health Service coverage",
-    "uninsured": "no insurance",
-}
 
 
 # Each reason's placeholders (the wording is data: rules/program_reasons.yaml).
@@ -38,40 +25,45 @@ REASON_FIELDS: dict[str, frozenset[str]] = {key: frozenset(fields) for key, fiel
 
 def assess(program: ProgramSpec, facts: dict[str, Any], pump_names: Mapping[str, str],
            cgms: Mapping[str, CgmSpec] | None = None,
-           reasons: Mapping[str, str] | None = None) -> tuple[bool | str, str]:
+           reasons: Mapping[str, str] | None = None, *,
+           coverages: Mapping[str, CoverageSpec] | None = None) -> tuple[bool | str, str]:
     """(eligible, reason): eligible is True, False or "maybe". `pump_names`: id -> name, from
     the pump catalogue; `cgms`: the CGM answers' names (rules/cgms.yaml); `reasons`: the wording
-    of each reason (rules/program_reasons.yaml).
+    of each reason (rules/program_reasons.yaml); `coverages`: how each coverage is named and
+    whether it is a federal program (rules/coverages.yaml).
 
     Every condition the program's data holds is tested, the definite "no" reasons first; a
     condition that cannot be checked from the answers makes the result at best "maybe"."""
-    if reasons is None:      # callers outside a plan: the shipped wording
+    if reasons is None or coverages is None:      # callers outside a plan: the shipped rules
         from navigator.engine.loader import default_rulebook
-        reasons = default_rulebook().program_reasons
-    eligible, key, values = _decide(program, facts, pump_names, cgms or {})
+        reasons = reasons if reasons is not None else default_rulebook().program_reasons
+        coverages = coverages if coverages is not None else default_rulebook().coverages
+    eligible, key, values = _decide(program, facts, pump_names, cgms or {}, coverages)
     return eligible, reasons[key].format(**values).strip()
 
 
 def _decide(program: ProgramSpec, facts: dict[str, Any], pump_names: Mapping[str, str],
-            cgms: Mapping[str, CgmSpec]) -> tuple[bool | str, str, dict[str, str]]:
+            cgms: Mapping[str, CgmSpec],
+            coverages: Mapping[str, CoverageSpec]) -> tuple[bool | str, str, dict[str, str]]:
     coverage = facts["coverage"]
     rules = program.eligibility
     if program.status == "closed":
         seen = f" when last checked on {us_date(program.status_checked)}" if program.status_checked else ""
         return False, "closed", {"seen": seen}
     if program.kind == "copay_card" and facts["federal_program"]:
-        who = COVERAGE_LABELS[coverage] if coverage in FEDERAL_COVERAGES else "Medicaid as well"
+        who = (coverages[coverage].label if coverages[coverage].federal_program
+               else "Medicaid as well")
         return False, "copay_card_federal", {"who": who}
     pump = facts["pump_wanted"]
     if rules.pumps and pump != UNDECIDED and pump not in rules.pumps:
         return False, "pumps", {"names": ", ".join(pump_names[p] for p in rules.pumps)}
     if coverage in rules.coverage_excluded:
-        return False, "coverage_excluded", {"coverage": COVERAGE_LABELS[coverage]}
+        return False, "coverage_excluded", {"coverage": coverages[coverage].label}
     if "medicaid" in rules.coverage_excluded and facts.get("also_medicaid"):
         return False, "also_medicaid", {}
     if rules.coverage_allowed is not None and coverage not in rules.coverage_allowed:
         return False, "coverage_allowed", {
-            "allowed": _either([COVERAGE_LABELS[c] for c in rules.coverage_allowed])}
+            "allowed": _either([coverages[c].label for c in rules.coverage_allowed])}
     if rules.extra_help_excluded and facts.get("extra_help_status") == "has":
         return False, "extra_help", {}
     if rules.states and facts["state"] not in rules.states:

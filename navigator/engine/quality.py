@@ -54,7 +54,7 @@ class Quality:
 
 def measure(book: RuleBook) -> Quality:
     quality = Quality()
-    checker = SourceChecker(book.sources, book.states, book.pumps, [])
+    checker = SourceChecker(book.sources, book.states, book.pumps, [], book.coverages)
     for rule in book.rules:
         for step in rule.steps:
             missing = checker.without_official_source(rule, step)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from navigator.engine import schema
-from navigator.engine.answers import COVERAGES, FEDERAL_COVERAGES, FIELDS
+from navigator.engine.answers import COVERAGES, FIELDS
 from navigator.engine.conditions import compile_condition
 from navigator.engine.facts import FACT_TYPES, fact_types, state_facts
 
@@ -46,14 +46,15 @@ def truth(node: Any, known: dict[str, Any], types: dict | None = None) -> bool |
     return True if True in results else (None if None in results else False)
 
 
-def coverage_facts(coverage: str) -> dict[str, Any]:
-    """What the coverage alone settles: the coverage, and the answers that never apply to it."""
+def coverage_facts(coverage: str, federal: bool) -> dict[str, Any]:
+    """What the coverage alone settles: the coverage, and the answers that never apply to it.
+    `federal`: the coverage is a federal health program (rules/coverages.yaml)."""
     known: dict[str, Any] = {"coverage": coverage}
     for name, spec in FIELDS.items():
         only_for = getattr(spec.applies, "coverages", None)
         if only_for is not None and coverage not in only_for:
             known[name] = None
-    if coverage in FEDERAL_COVERAGES:
+    if federal:
         known["federal_program"] = True
     elif "also_medicaid" in known:
         known["federal_program"] = False
@@ -120,7 +121,9 @@ class SourceChecker:
     """Runs the official-source and relevance checks over compiled rules."""
 
     def __init__(self, sources: dict[str, schema.SourceSpec], states: dict[str, schema.StateSpec],
-                 pumps: dict[str, schema.PumpSpec], problems: list[Problem]):
+                 pumps: dict[str, schema.PumpSpec], problems: list[Problem],
+                 coverages: dict[str, schema.CoverageSpec] | None = None):
+        self.coverages = coverages or {}
         self.types = fact_types(tuple(pumps))
         self.sources = sources
         self.states = states
@@ -191,7 +194,8 @@ class SourceChecker:
                     or bool(_fields(when) & self.state_fact_names))
         by_pump = any(s.pumps for s in specs)
         for coverage in COVERAGES:
-            for known in _with_second_coverage(coverage_facts(coverage)):
+            federal = coverage in self.coverages and self.coverages[coverage].federal_program
+            for known in _with_second_coverage(coverage_facts(coverage, federal)):
                 if truth(when, known, self.types) is False:
                     continue
                 has = person_coverages(known)

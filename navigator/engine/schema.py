@@ -379,10 +379,26 @@ class LetterSpec(Strict):
     id: str = Identifier
     title: str
     description: str | None = None
+    sources: list[str] = []          # the letter's own sources, cited where they fit the person
+    with_rules: list[str] = []       # also cite these rules' sources when they are in the plan
 
 
 class LettersFile(Strict):
     letters: list[LetterSpec]
+
+
+# --- coverages ------------------------------------------------------------------------------
+
+class CoverageSpec(Strict):
+    label: str                       # "an employer plan": how reasons and notes name it
+    payer: str                       # how a letter names the payer; may use {state.…}
+    payer_fallback: str | None = None
+    federal_program: StrictBool      # copay cards barred (federal Anti-Kickback Statute)
+
+
+class CoveragesFile(Strict):
+    coverages: dict[Coverage, CoverageSpec]
+    sources: list[str] = Field(min_length=1)
 
 
 # --- the engine's own words ------------------------------------------------------------------

@@ -3,7 +3,8 @@
 One Jinja template per letter (templates/letters/<id>.html) renders an <article>; a document shell
 wraps it for the PDF (a packet is one PDF per letter, merged). Anything not known prints as a highlighted blank such
 as "[Member ID]", never a guess. Each letter ends with the sources it relies on: the sources of
-the plan rules that call it plus the letter's own (LETTER_SOURCES), all by id from rules/sources.
+the plan rules that call it plus the letter's own (rules/letters.yaml), all by id from
+rules/sources, each only where it fits the person's coverage, state and pump.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from navigator.engine.datetext import DateTextError, parse_date_text
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
 from navigator.engine.relevance import fits, person_coverages
+from navigator.engine.text import parse_text
 from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
 from navigator.services.text_checks import text_problem
 from navigator.textformat import us_date, usd
@@ -31,7 +33,6 @@ from navigator.textformat import us_date, usd
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 LETTER_CSS = STATIC_DIR / "css" / "letter.css"
 AUTHOR = "Pump Access Navigator"
-EPSDT_AGE_LIMIT = 21
 
 
 # --- details ------------------------------------------------------------------------------
@@ -232,51 +233,17 @@ def _billing_note(route: str, pump_name: str) -> str:
 
 
 def payer_wording(answers: dict, book: RuleBook) -> str:
-    """How the letters name the payer: plain words, from the coverage and the state's data."""
-    coverage = answers["coverage"]
-    state = book.states[answers["state"]]
-    if coverage == "medicare_original":
-        return "Original Medicare (Part B)"
-    if coverage == "medicare_advantage":
-        return "Medicare Advantage plan"
-    if coverage == "medicaid":
-        return state.medicaid.program_name
-    if coverage == "chip":
-        return state.chip.program_name or f"{state.name} CHIP"
-    return {
-        "employer": "employer health plan",
-        "marketplace": "Marketplace health plan",
-        "individual": "individual health plan",
-        "tricare": "TRICARE",
-        "va": "VA health care",
-        "ihs": "Indian Health Service",
-        "uninsured": "assistance program",
-    }[coverage]
+    """How the letters name the payer (rules/coverages.yaml), filled from the state's data."""
+    spec = book.coverages[answers["coverage"]]
+    values = {"state": book.state_dicts[answers["state"]]}
+    payer = parse_text(spec.payer).render(values)
+    if not payer and spec.payer_fallback:
+        payer = parse_text(spec.payer_fallback).render(values)
+    return payer
 
 
 def icd10_family(diabetes_type: str) -> str:
     return {"type1": "E10.x", "type2": "E11.x"}.get(diabetes_type, "E08–E13")
-
-
-# Sources a letter relies on beyond the plan rules that call it (ids in rules/sources).
-LETTER_SOURCES: dict[str, tuple[str, ...]] = {
-    "medical_necessity": (),
-    "medical_necessity:medicare": ("cms_lcd_l33794", "cms_article_a52507"),
-    "medicare_redetermination": ("cfr_42_405_942", "cms_lcd_l33794", "cms_article_a52507"),
-    "part_d_coverage_determination": ("cfr_42_423_582", "hhs_part_d_redetermination_guidance",
-                                      "modernhealthcare_part_d_devices_2018"),
-    "medicare_advantage_reconsideration": ("cfr_42_422_582", "cms_ma_reconsideration"),
-    "medicaid_fair_hearing": ("cfr_42_431_221",),
-    "medicaid_fair_hearing:epsdt": ("epsdt_scribd_1396d_r_5", "ncdhhs_health_check_epsdt",
-                                    "eclkc_epsdt"),
-    "internal_appeal": ("healthcare_gov_internal_appeals", "cfr_45_147_136"),
-    "external_review": ("healthcare_gov_external_review", "cfr_45_147_136"),
-    "prior_authorization": (),
-    "formulary_exception": (),
-    "network_gap_exception": (),
-    "assistance_cover_letter": (),
-    "claim_file_request": (),          # its calling rules cite the claims and hearing rules
-}
 
 
 # Letters that quote the case's call log (entries marked for letters): the appeals, and the
@@ -288,13 +255,13 @@ CALL_LOG_LETTERS = frozenset({
 })
 
 
-def letter_source_ids(letter_id: str, answers: dict) -> tuple[str, ...]:
-    ids = LETTER_SOURCES.get(letter_id, ())
-    if letter_id == "medical_necessity" and answers["coverage"] in MEDICARE:
-        ids += LETTER_SOURCES["medical_necessity:medicare"]
-    if letter_id == "medicaid_fair_hearing" and answers["age"] < EPSDT_AGE_LIMIT:
-        ids += LETTER_SOURCES["medicaid_fair_hearing:epsdt"]
-    return ids
+def letter_source_ids(letter_id: str, plan: Plan, book: RuleBook) -> tuple[str, ...]:
+    """The letter's own sources (rules/letters.yaml), then those of its `with_rules` that fired."""
+    letter = book.letters[letter_id]
+    fired = set(plan.trace)
+    rules = {rule.id: rule for rule in book.rules}
+    extra = [sid for rid in letter.with_rules if rid in fired for sid in rules[rid].source_ids]
+    return tuple(dict.fromkeys((*letter.sources, *extra)))
 
 
 def sources_for(letter_id: str, answers: dict, plan: Plan, book: RuleBook) -> list[Source]:
@@ -307,7 +274,7 @@ def sources_for(letter_id: str, answers: dict, plan: Plan, book: RuleBook) -> li
                 found.setdefault(source.id, source)
     rules = {rule.id: rule for rule in book.rules}
     extra_ids = [sid for rid in calling for sid in rules[rid].source_ids]
-    extra_ids += letter_source_ids(letter_id, answers)
+    extra_ids += letter_source_ids(letter_id, plan, book)
     for source_id in extra_ids:
         if source_id not in found and fits(book.sources[source_id], person_coverages(answers),
                                            answers["state"], answers["pump_wanted"]):
@@ -376,7 +343,7 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         "payer": payer_wording(answers, book),
         "device": device_for(answers, book, plan.as_of),
         "icd10": icd10_family(answers["diabetes_type"]),
-        "under_21": answers["age"] < EPSDT_AGE_LIMIT,
+        "rules_fired": frozenset(plan.trace),
         "expedited": answers.get("health_at_risk") is True,
         "letter_date": plan.as_of,
         "denial_date": date.fromisoformat(answers["denial_date"])

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 
 from navigator import db, rulebook
 from navigator.engine.answers import FIELDS
-from navigator.engine.programs import COVERAGE_LABELS
 from navigator.services import pumps as service
 from navigator.textformat import usd
 from navigator.web.session_case import case_to_read
@@ -97,7 +96,8 @@ def fact_text(pump, field: str) -> str:
         values = value if isinstance(value, list) else [value]
         return "; ".join(channel_label(v) for v in values)
     if field == "channel_by_coverage":
-        return "; ".join(f"{_sentence(COVERAGE_LABELS[c])}: {service.CHANNEL_LABELS[v]}"
+        labels = rulebook.current().coverages
+        return "; ".join(f"{_sentence(labels[c].label)}: {service.CHANNEL_LABELS[v]}"
                          for c, v in value.items())
     if field == "medicare_route":
         return MEDICARE_ROUTE_LABELS[value]
