@@ -78,6 +78,7 @@ def test_channels_follow_the_coverage(book):
     assert service.channels_for(pumps["twiist"], "medicare_original") == []     # not known
     assert service.channels_for(pumps["mobi"], "employer") == ["dme", "pharmacy"]
     assert service.channels_for(pumps["omnipod_5"], "tricare") == ["pharmacy"]
+    assert service.channels_for(pumps["tslim_x2"], "tricare") == ["dme"]       # TRICARE: pumps are DME
     medicare = _by_id(service.choose(book, Filters(coverage="medicare_original",
                                                    channel="pharmacy")))
     assert medicare["twiist"].unknown == [
