@@ -116,3 +116,22 @@ def test_the_cgm_in_use_narrows_the_pumps(client):
     text = _text(client.get("/pumps"))
     assert "Works with the Guardian 4, Simplera Sync or Instinct (Abbott) you use." in text
     assert "Pumps that suit these answers (2)" in text       # MiniMed 780G, and DASH (unknown)
+
+
+def test_a_medicare_case_sees_the_medicare_routes(client, book):
+    from datetime import date
+
+    from navigator.textformat import usd
+    from tests.test_questionnaire import MEDICARE_JOURNEY
+
+    walk(client, MEDICARE_JOURNEY)
+    text = _text(client.get("/pumps"))
+    assert "Medicare Part D, the drug plan, through a pharmacy" in text      # Omnipod 5
+    assert "Medicare Part B, as medical equipment (DME)" in text            # t:slim X2
+    text = _text(client.get("/pumps/compare?ids=omnipod_5,tslim_x2&pharmacy_copay=200"))
+    assert "Through: Part D drug plan, at a pharmacy" in text
+    assert "Through: Medicare Part B, as medical equipment (DME)" in text
+    # $200 x 12 fills = $2,400, above the Part D cap of the year ($2,100 in 2026).
+    cap = book.parameter("part_d.oop_cap", date.today())
+    assert f"About {usd(min(2400, cap))} in the first year" in text
+    assert "Part D caps what you pay in a year" in text

@@ -20,6 +20,8 @@ from navigator.textformat import usd
 
 CHANNEL_OF_MEDICARE_ROUTE = {"part_b_dme": "dme", "part_d": "pharmacy"}
 CHANNEL_LABELS = {"dme": "medical equipment (DME) benefit", "pharmacy": "pharmacy benefit"}
+MEDICARE_CHANNEL_LABELS = {"dme": "Medicare Part B, as medical equipment (DME)",
+                           "pharmacy": "Part D drug plan, at a pharmacy"}
 DIABETES_LABELS = {"type1": "type 1 diabetes", "type2": "type 2 diabetes"}
 MEDICARE_COINSURANCE = "medicare.part_b_coinsurance_percent"
 PART_D_CAP = "part_d.oop_cap"
@@ -144,6 +146,11 @@ def choose(book: RuleBook, filters: Filters) -> list[Match]:
     matches = [assess_pump(pump, filters, book.cgm_answers) for pump in book.pumps.values()]
     order = {pump_id: index for index, pump_id in enumerate(book.pumps)}
     return sorted(matches, key=lambda m: (not m.suitable, len(m.unknown), order[m.pump.id]))
+
+
+def route_labels(coverage: str | None) -> dict[str, str]:
+    """How each channel is called for this coverage."""
+    return MEDICARE_CHANNEL_LABELS if coverage in MEDICARE else CHANNEL_LABELS
 
 
 def describe_filters(filters: Filters, cgm_names: Mapping[str, str]) -> list[str]:

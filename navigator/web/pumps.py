@@ -213,4 +213,4 @@ def compare():
     return render_template(
         "pumps/compare.html", form=form, columns=columns, numbers=numbers, coverage=coverage,
         has_case=bool(answers), book=book, back=request.args.get("back", "")[:40],
-        channel_labels=service.CHANNEL_LABELS), 400 if form.errors else 200
+        channel_labels=service.route_labels(coverage)), 400 if form.errors else 200
