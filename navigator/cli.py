@@ -67,7 +67,7 @@ def rules_check(rules: str | None, stats: bool) -> None:
     book = _load_book(rules)
     failed = False
     try:
-        load_questionnaire(default_questions_path(_rules_dir(rules)))
+        load_questionnaire(default_questions_path(_rules_dir(rules)), book.pump_names)
     except QuestionnaireInvalid as exc:
         click.echo("\n".join(f"questions: {problem}" for problem in exc.problems), err=True)
         failed = True
