@@ -90,6 +90,8 @@ class User(SQLModel, table=True):
     must_change_password: bool = Field(default=False)
     # When the account was deactivated: `navigator purge` deletes it after the retention time.
     deactivated_at: datetime | None = Field(default=None)
+    # IANA zone for the times on caseload pages; None shows UTC (and says so).
+    time_zone: str | None = Field(default=None, max_length=64)
 
     # What Flask-Login asks of a user object.
     @property
@@ -129,6 +131,21 @@ class StepProgress(SQLModel, table=True):
     user_id: int | None = Field(default=None, sa_column=Column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class CaseShare(SQLModel, table=True):
+    """A colleague the case is shared with: a member sees and works on their own clients and
+    those shared with them (an admin sees every client of the organisation)."""
+
+    __tablename__ = "case_shares"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_case_shares_case_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    user_id: int = Field(sa_column=Column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
 
 
 class CaseNote(SQLModel, table=True):

@@ -1,5 +1,7 @@
 """Response headers every page gets: a strict CSP, no framing, no Referer (resume links carry
-tokens), no MIME sniffing, and HSTS when served over HTTPS."""
+tokens), no MIME sniffing, HSTS when served over HTTPS, and `Cache-Control: no-store` on all but
+static files (pages and downloads hold answers, letters and client names, which must not stay
+in a shared computer's browser cache or a proxy)."""
 from __future__ import annotations
 
 from flask import Flask, Response, request
@@ -35,6 +37,9 @@ def add_security_headers(response: Response) -> Response:
     for name, value in wanted.items():
         if name.lower() not in present:
             response.headers.add(name, value)
+    if "cache-control" not in present and request.endpoint != "static":
+        response.headers.add("Cache-Control", "no-store")
+        response.headers.add("Pragma", "no-cache")      # for HTTP/1.0 caches
     return response
 
 

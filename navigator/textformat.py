@@ -2,7 +2,25 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+# US time zones people choose from (IANA name -> label): reminders' send time, and the times on
+# a worker's caseload pages.
+US_TIME_ZONES: dict[str, str] = {
+    "America/New_York": "Eastern",
+    "America/Chicago": "Central",
+    "America/Denver": "Mountain",
+    "America/Phoenix": "Mountain, Arizona (no daylight saving)",
+    "America/Los_Angeles": "Pacific",
+    "America/Anchorage": "Alaska",
+    "Pacific/Honolulu": "Hawaii",
+    "America/Puerto_Rico": "Atlantic (Puerto Rico, U.S. Virgin Islands)",
+    "Pacific/Guam": "Chamorro (Guam, Northern Mariana Islands)",
+    "Pacific/Pago_Pago": "Samoa (American Samoa)",
+}
+# Caseload times are stored in UTC; a worker who has not chosen a zone sees UTC, said so.
+TIME_ZONES: dict[str, str] = {"UTC": "UTC", **US_TIME_ZONES}
 
 
 def us_date(value: date | str | None) -> str:
@@ -34,3 +52,14 @@ def split_lead(text: str) -> tuple[str, str]:
         if not head.endswith(_ABBREVIATIONS):
             return head, text[match.end():]
     return text, ""
+
+
+def local_time(moment: datetime | None, zone: str | None) -> str:
+    """2026-12-01 09:14 CST: a stored UTC time (naive means UTC) in the given zone, with the
+    zone's abbreviation so nobody has to guess."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(zone if zone in TIME_ZONES else "UTC"))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"

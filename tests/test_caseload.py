@@ -78,7 +78,7 @@ def test_due_list_shows_the_next_14_days_and_overdue_but_not_later_or_closed(app
     _client_case(app, worker, "Due Twenty", _denied(160))
     _client_case(app, worker, "Was Due", _denied(181))
     closed = _client_case(app, worker, "Closed Case", _denied(170))
-    worker_client.post(f"/caseload/cases/{closed}", data={"client_name": "Closed Case",
+    worker_client.post(f"/caseload/cases/{closed}", data={"for_client": closed, "client_name": "Closed Case",
                                                           "status": "closed"})
     html = worker_client.get("/caseload/due").get_data(as_text=True)
     assert "Due Twelve" in html and "12 days left" in html
@@ -91,7 +91,7 @@ def test_marking_a_step_done_records_date_and_worker_and_moves_the_deadline(app,
                                                                              worker_client):
     public_id = _client_case(app, worker, "Pat Progress", _denied(20))
     response = worker_client.post(f"/caseload/cases/{public_id}/steps/private_internal_appeal",
-                                  data={"state": "done", "on_date": TODAY.isoformat()})
+                                  data={"for_client": public_id, "state": "done", "on_date": TODAY.isoformat()})
     assert response.status_code == 302
     html = worker_client.get(f"/caseload/cases/{public_id}").get_data(as_text=True)
     assert "Ada Worker" in html and "marked “File an internal appeal" in html
@@ -101,7 +101,7 @@ def test_marking_a_step_done_records_date_and_worker_and_moves_the_deadline(app,
         assert session.exec(select(Case)).one().next_deadline is None
     assert "Pat Progress" not in worker_client.get("/caseload/due").get_data(as_text=True)
     worker_client.post(f"/caseload/cases/{public_id}/steps/private_internal_appeal",
-                       data={"state": "", "on_date": ""})
+                       data={"for_client": public_id, "state": "", "on_date": ""})
     with _db(app) as session:
         assert session.exec(select(StepProgress)).all() == []
         assert session.exec(select(Case)).one().next_deadline is not None
@@ -111,28 +111,28 @@ def test_step_errors_name_the_field_and_keep_the_input(app, worker, worker_clien
     public_id = _client_case(app, worker, "Err Case", _denied(20))
     future = (TODAY + timedelta(days=3)).isoformat()
     response = worker_client.post(f"/caseload/cases/{public_id}/steps/read_denial_notice",
-                                  data={"state": "not_applicable", "on_date": future})
+                                  data={"for_client": public_id, "state": "not_applicable", "on_date": future})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "The date cannot be in the future." in html
     assert f'value="{future}"' in html
     assert 'id="state-read_denial_notice-not_applicable" name="state" value="not_applicable" checked' in html
     bad = worker_client.post(f"/caseload/cases/{public_id}/steps/read_denial_notice",
-                             data={"state": "done", "on_date": "31/12/2026"})
+                             data={"for_client": public_id, "state": "done", "on_date": "31/12/2026"})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.get_data(as_text=True)
     gone = worker_client.post(f"/caseload/cases/{public_id}/steps/no_such_step",
-                              data={"state": "done"})
+                              data={"for_client": public_id, "state": "done"})
     assert gone.status_code == 400 and "not in this case" in gone.get_data(as_text=True)
 
 
 def test_notes_are_escaped_and_empty_notes_refused(app, worker, worker_client):
     public_id = _client_case(app, worker, "Nora <script>x</script>", answers())
     worker_client.post(f"/caseload/cases/{public_id}/notes",
-                       data={"body": "Called <b>insurer</b> & waited"})
+                       data={"for_client": public_id, "body": "Called <b>insurer</b> & waited"})
     html = worker_client.get(f"/caseload/cases/{public_id}").get_data(as_text=True)
     assert "Called &lt;b&gt;insurer&lt;/b&gt; &amp; waited" in html
     assert "<script>x</script>" not in html
-    empty = worker_client.post(f"/caseload/cases/{public_id}/notes", data={"body": "  "})
+    empty = worker_client.post(f"/caseload/cases/{public_id}/notes", data={"for_client": public_id, "body": "  "})
     assert empty.status_code == 400 and "Write the note" in empty.get_data(as_text=True)
 
 
@@ -156,22 +156,24 @@ def test_a_family_case_is_handed_over_by_its_resume_link(app, worker, worker_cli
     assert again.status_code == 400
 
 
-def test_fill_in_the_questionnaire_puts_the_client_case_in_the_session(app, worker,
-                                                                        worker_client):
+def test_the_case_page_links_to_the_client_s_own_pages_and_never_the_session(app, worker,
+                                                                             worker_client):
     from navigator.web.session_case import CASE_KEY
     public_id = _client_case(app, worker, "Quinn")
-    response = worker_client.post(f"/caseload/cases/{public_id}/open/questionnaire")
-    assert response.status_code == 302
+    html = worker_client.get(f"/caseload/cases/{public_id}").get_data(as_text=True)
+    assert f'href="/caseload/clients/{public_id}/questions/' in html
+    page = worker_client.get(f"/caseload/clients/{public_id}/questions/state")
+    assert page.status_code == 200 and "Answering for Quinn" in page.get_data(as_text=True)
     with worker_client.session_transaction() as session:
-        assert session[CASE_KEY] == public_id
-    assert worker_client.post(f"/caseload/cases/{public_id}/open/nowhere").status_code == 404
+        assert CASE_KEY not in session
+    assert worker_client.post(f"/caseload/cases/{public_id}/open/questionnaire").status_code == 404
 
 
 def test_export_has_answers_plan_progress_and_notes(app, worker, worker_client):
     public_id = _client_case(app, worker, "Eve Export", _denied(20))
-    worker_client.post(f"/caseload/cases/{public_id}/notes", data={"body": "first call"})
+    worker_client.post(f"/caseload/cases/{public_id}/notes", data={"for_client": public_id, "body": "first call"})
     worker_client.post(f"/caseload/cases/{public_id}/steps/read_denial_notice",
-                       data={"state": "done"})
+                       data={"for_client": public_id, "state": "done"})
     response = worker_client.get(f"/caseload/cases/{public_id}/export.json")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.data)
@@ -183,18 +185,18 @@ def test_export_has_answers_plan_progress_and_notes(app, worker, worker_client):
 
 def test_plan_pdf_download_goes_through_the_plan_pdf_service(app, worker, worker_client):
     public_id = _client_case(app, worker, "Paula Pdf", answers())
-    response = worker_client.post(f"/caseload/cases/{public_id}/open/plan_pdf")
-    pdf = worker_client.get(response.location)
+    pdf = worker_client.get(f"/caseload/clients/{public_id}/plan.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 def test_delete_removes_the_case_and_everything_attached(app, worker, worker_client):
     public_id = _client_case(app, worker, "Del Case", _denied(20))
-    worker_client.post(f"/caseload/cases/{public_id}/notes", data={"body": "note"})
+    worker_client.post(f"/caseload/cases/{public_id}/notes", data={"for_client": public_id, "body": "note"})
     worker_client.post(f"/caseload/cases/{public_id}/steps/read_denial_notice",
-                       data={"state": "done"})
+                       data={"for_client": public_id, "state": "done"})
     assert worker_client.get(f"/caseload/cases/{public_id}/delete").status_code == 200
-    assert worker_client.post(f"/caseload/cases/{public_id}/delete").status_code == 302
+    assert worker_client.post(f"/caseload/cases/{public_id}/delete",
+                              data={"for_client": public_id}).status_code == 302
     with _db(app) as session:
         for table in (Case, CaseNote, StepProgress, CaseEvent):
             assert session.exec(select(table)).all() == []
@@ -236,12 +238,12 @@ def test_admin_hands_a_case_to_a_colleague(app, worker, worker_client, make_work
     colleague = make_worker("col@clinic.example", organisation=worker.organisation_id,
                             name="Col League")
     public_id = _client_case(app, worker, "Handed Over", answers())
-    response = worker_client.post(f"/caseload/cases/{public_id}", data={
+    response = worker_client.post(f"/caseload/cases/{public_id}", data={"for_client": public_id, 
         "client_name": "Handed Over", "status": "waiting", "owner": str(colleague.id)})
     assert response.status_code == 302
     html = worker_client.get(f"/caseload/cases/{public_id}").get_data(as_text=True)
     assert "handed the case to Col League" in html and "changed the status to Waiting" in html
-    bad = worker_client.post(f"/caseload/cases/{public_id}", data={
+    bad = worker_client.post(f"/caseload/cases/{public_id}", data={"for_client": public_id, 
         "client_name": "", "status": "waiting", "owner": str(colleague.id)})
     assert bad.status_code == 400 and "Enter the client" in bad.get_data(as_text=True)
 

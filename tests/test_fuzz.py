@@ -190,6 +190,8 @@ CASELOAD_FORMS = {
 @pytest.mark.parametrize("form", sorted(CASELOAD_FORMS))
 def test_caseload_forms_survive_any_input(app, fuzz_worker, form):
     path, fields = CASELOAD_FORMS[form]
+    # A client's form says which client it was filled in for.
+    client_field = {"for_client": fuzz_worker.public_id} if "{id}" in path else {}
     path = path.format(id=fuzz_worker.public_id)
 
     # Password checks are argon2 hashes (slow on purpose): fewer examples there.
@@ -197,7 +199,7 @@ def test_caseload_forms_survive_any_input(app, fuzz_worker, form):
     @given(st.fixed_dictionaries({}, optional=fields))
     def check(data):
         before = database_rows(app)
-        response = fuzz_worker.post(path, data=data,
+        response = fuzz_worker.post(path, data={**data, **client_field},
                                     environ_base={"REMOTE_ADDR": next(addresses)})
         assert_not_500(response)
         assert response.status_code in (200, 302, 400, 404), response.status_code

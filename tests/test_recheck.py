@@ -156,7 +156,8 @@ def test_rule_edit_flags_exactly_the_changed_plans(app, db_url, rules_copy, make
     page = client.get(f"/caseload/cases/{ids['self_funded']}").get_data(as_text=True)
     assert "The plan changed after a rules update" in page
     assert "Step removed: Know that the US Department of Labor" in page
-    assert client.post(f"/caseload/cases/{ids['self_funded']}/reviewed").status_code == 302
+    assert client.post(f"/caseload/cases/{ids['self_funded']}/reviewed",
+                       data={"for_client": ids["self_funded"]}).status_code == 302
     page = client.get(f"/caseload/cases/{ids['self_funded']}").get_data(as_text=True)
     assert "The plan changed after a rules update" not in page
     assert "reviewed the plan change" in page

@@ -60,7 +60,8 @@ def _signed_in_worker_with_cases(app, make_worker):
     assert response.status_code == 302, response.get_data(as_text=True)[-500:]
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         case = caseload.create_client_case(session, session.get(User, user.id), "Client Csrf")
-    return client, {"public_id": case.public_id, "user_id": user.id, "page_id": "state",
+    return client, {"public_id": case.public_id, "client_id": case.public_id,
+                    "user_id": user.id, "page_id": "state",
                     "step_id": "read_the_notice", "token": "not-a-real-token", "target": "plan",
                     "entry_id": 1}
 
@@ -81,7 +82,8 @@ def test_every_state_changing_form_refuses_a_request_without_a_csrf_token(csrf_a
     urls = _post_urls(csrf_app, values)
     # The areas that must be covered are: the questionnaire, letters, sign-in, the caseload.
     assert {"/questions/state", "/delete", "/save", "/letters/packet", "/auth/login",
-            "/caseload/cases", f"/caseload/cases/{values['public_id']}/delete"} <= set(urls)
+            "/caseload/cases", f"/caseload/cases/{values['public_id']}/delete",
+            f"/caseload/clients/{values['client_id']}/questions/state"} <= set(urls)
     before = database_rows(csrf_app)
     for url in urls:
         response = client.post(url, data={"state": "TX", "client_name": "Changed",
@@ -265,7 +267,8 @@ def test_a_too_long_note_is_refused_and_kept(app, worker_client, worker):
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         case = caseload.create_client_case(session, session.get(User, worker.id), "Client")
     note = "n" * 5001
-    response = worker_client.post(f"/caseload/cases/{case.public_id}/notes", data={"body": note})
+    response = worker_client.post(f"/caseload/cases/{case.public_id}/notes",
+                                  data={"body": note, "for_client": case.public_id})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Write at most 5,000 characters." in page
     assert note in page

@@ -286,3 +286,14 @@ def _aware(moment: datetime | None) -> datetime:
     if moment is None:
         return datetime.min.replace(tzinfo=UTC)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def set_time_zone(session: Session, user: User, zone: str) -> User:
+    """The zone the worker's caseload pages show times in (one of textformat.TIME_ZONES)."""
+    from navigator.textformat import TIME_ZONES
+    if zone not in TIME_ZONES:
+        raise AccountError("time_zone", "Choose one of the time zones listed.")
+    user.time_zone = None if zone == "UTC" else zone
+    session.add(user)
+    session.commit()
+    return user

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, delete, func, select
 
-from navigator.models import AuditEntry, User
+from navigator.models import AuditEntry, Case, User
 
 # action -> the words shown on the audit page
 ACTIONS: dict[str, str] = {
@@ -63,12 +63,16 @@ class AuditRow:
     action: str
     words: str
     case_public_id: str | None
+    client_name: str | None = None      # None: no case, or the case was deleted
 
 
 def entries(session: Session, organisation_id: int, page: int = 1,
             case_public_id: str | None = None) -> tuple[list[AuditRow], int]:
     """One page of the organisation's log, newest first, and the total number of entries."""
-    query = select(AuditEntry, User.name).join(User, User.id == AuditEntry.user_id, isouter=True)\
+    query = select(AuditEntry, User.name, Case.client_name)\
+        .join(User, User.id == AuditEntry.user_id, isouter=True)\
+        .join(Case, (Case.public_id == AuditEntry.case_public_id)
+              & (Case.organisation_id == organisation_id), isouter=True)\
         .where(AuditEntry.organisation_id == organisation_id)
     count = select(func.count()).select_from(AuditEntry)\
         .where(AuditEntry.organisation_id == organisation_id)
@@ -78,7 +82,8 @@ def entries(session: Session, organisation_id: int, page: int = 1,
     query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())\
         .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     rows = [AuditRow(entry.created_at, name or "", entry.action, ACTIONS[entry.action],
-                     entry.case_public_id) for entry, name in session.exec(query)]
+                     entry.case_public_id, client_name)
+            for entry, name, client_name in session.exec(query)]
     return rows, session.exec(count).one()
 
 

@@ -8,13 +8,16 @@ user's organisation, so the web layer answers 404 whether the case exists or not
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from rapidfuzz.distance import OSA
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import or_
 from sqlalchemy.orm import defer
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
 from navigator.models import (
@@ -23,6 +26,7 @@ from navigator.models import (
     Case,
     CaseEvent,
     CaseNote,
+    CaseShare,
     StepProgress,
     User,
     utcnow,
@@ -33,6 +37,7 @@ from navigator.services import cases as case_store
 STEP_STATES = ("done", "not_applicable")
 MAX_NOTE_LENGTH = 5000
 DUE_WINDOW_DAYS = 14
+DUE_WINDOWS = (14, 30, 60)
 SORT_KEYS = ("name", "coverage", "state", "status", "deadline", "owner", "updated")
 TOKEN_PATTERN = re.compile(r"([A-Za-z0-9_-]{20,100})/?$")
 
@@ -46,23 +51,62 @@ class CaseloadError(ValueError):
 
 
 # --- finding cases ---------------------------------------------------------------------------
+# An admin reaches every case of the organisation; a member reaches the cases they own and
+# those a colleague shared with them. Handing a case over moves it: the old owner loses it.
+
+def can_access(session: Session, user: User, case: Case) -> bool:
+    if case.organisation_id is None or case.organisation_id != user.organisation_id:
+        return False
+    if user.is_admin or case.owner_user_id == user.id:
+        return True
+    return session.exec(select(CaseShare.id).where(CaseShare.case_id == case.id)
+                        .where(CaseShare.user_id == user.id)).first() is not None
+
+
+def can_manage(user: User, case: Case) -> bool:
+    """Hand over, share and delete: the owner and the organisation's admins only."""
+    return case.organisation_id == user.organisation_id and (
+        user.is_admin or case.owner_user_id == user.id)
+
 
 def case_for_user(session: Session, user: User, public_id: str | None) -> Case | None:
     case = case_store.get_case(session, public_id)
-    if case is None or case.organisation_id is None or case.organisation_id != user.organisation_id:
+    if case is None or not can_access(session, user, case):
         return None
     return case
 
 
 def _scope(user: User, everyone: bool):
+    """The user's own and shared cases; with `everyone`, an admin's whole organisation."""
     query = select(Case).where(Case.organisation_id == user.organisation_id)
     if not (everyone and user.is_admin):
-        query = query.where(Case.owner_user_id == user.id)
+        shared = select(CaseShare.case_id).where(CaseShare.user_id == user.id)
+        query = query.where(or_(Case.owner_user_id == user.id, Case.id.in_(shared)))
     return query
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c)).split()
+
+
+def _word_matches(wanted: str, word: str) -> bool:
+    """Part of the word, or the word (or its start) with a small typo: one wrong, missing or
+    extra letter (or two swapped) from four letters on, two from eight."""
+    if wanted in word:
+        return True
+    allowed = 2 if len(wanted) >= 8 else 1 if len(wanted) >= 4 else 0
+    return allowed > 0 and min(OSA.distance(wanted, word),
+                               OSA.distance(wanted, word[:len(wanted)])) <= allowed
+
+
+def name_matches(search: str, name: str) -> bool:
+    """Each word searched for is in the name, in any order, allowing small typos: "gomez
+    alicia" and "Alicia Gomes" both find Alicia Gomez."""
+    if search.casefold() in name.casefold():
+        return True
+    words = _words(name)
+    return all(any(_word_matches(wanted, word) for word in words) for wanted in _words(search))
 
 
 @dataclass(frozen=True)
@@ -92,11 +136,10 @@ def caseload(session: Session, user: User, book: RuleBook, today: date, sort: st
     next deadline. Snapshots older than the rules or the answers are refreshed first."""
     query = _scope(user, everyone)
     search = (search or "").strip()[:200]
-    if search:
-        query = query.where(func.lower(Case.client_name).like(
-            f"%{_escape_like(search.lower())}%", escape="\\"))
     found = list(session.exec(query.options(defer(Case.plan_snapshot), defer(Case.details),
                                             defer(Case.plan_changes))))
+    if search:
+        found = [case for case in found if name_matches(search, case.client_name or "")]
     _refresh_stale(session, found, book, today, user)
     owners = _owner_names(session, user.organisation_id)
     rows = [_row(case, owners, today) for case in found]
@@ -242,11 +285,16 @@ def update_case(session: Session, user: User, case: Case, client_name: str, stat
     if status not in CASE_STATUSES:
         raise CaseloadError("status", "Choose active, waiting or closed.")
     if owner_user_id is not None and owner_user_id != case.owner_user_id:
+        if not can_manage(user, case):
+            raise CaseloadError("owner", "Only the case's worker or an admin can hand it over.")
         owner = session.get(User, owner_user_id)
         if owner is None or owner.organisation_id != case.organisation_id or not owner.active:
             raise CaseloadError("owner", "Choose a member of your organisation.")
         log_event(session, case, user, "owner_changed", to=owner.name)
         case.owner_user_id = owner.id
+        # The new owner no longer needs a share; the old owner keeps none (access moves).
+        session.execute(sql_delete(CaseShare).where(CaseShare.case_id == case.id)
+                        .where(CaseShare.user_id == owner.id))
     if name != case.client_name:
         log_event(session, case, user, "renamed")
         case.client_name = name
@@ -257,6 +305,38 @@ def update_case(session: Session, user: User, case: Case, client_name: str, stat
     session.add(case)
     session.commit()
     return case
+
+
+def shared_with(session: Session, case: Case) -> list[User]:
+    return list(session.exec(select(User).join(CaseShare, CaseShare.user_id == User.id)
+                             .where(CaseShare.case_id == case.id).order_by(User.name)))
+
+
+def share_case(session: Session, user: User, case: Case, member_id: int) -> User:
+    """Let a colleague see and work on the case too (the owner or an admin decides)."""
+    if not can_manage(user, case):
+        raise CaseloadError("member", "Only the case's worker or an admin can share it.")
+    member = session.get(User, member_id)
+    if member is None or member.organisation_id != case.organisation_id or not member.active:
+        raise CaseloadError("member", "Choose a member of your organisation.")
+    if member.id == case.owner_user_id:
+        raise CaseloadError("member", "That colleague already has the case: it is theirs.")
+    if member not in shared_with(session, case):
+        session.add(CaseShare(case_id=case.id, user_id=member.id))
+        log_event(session, case, user, "shared", to=member.name)
+        session.commit()
+    return member
+
+
+def unshare_case(session: Session, user: User, case: Case, member_id: int) -> None:
+    if not can_manage(user, case):
+        raise CaseloadError("member", "Only the case's worker or an admin can stop sharing it.")
+    member = session.get(User, member_id)
+    removed = session.execute(sql_delete(CaseShare).where(CaseShare.case_id == case.id)
+                              .where(CaseShare.user_id == member_id)).rowcount
+    if removed and member is not None:
+        log_event(session, case, user, "unshared", to=member.name)
+    session.commit()
 
 
 BY_LINK = "the family, by the link in a reminder"
@@ -408,7 +488,7 @@ def _audit_entries(session: Session, case: Case) -> list[dict[str, Any]]:
 
 def delete_case(session: Session, case: Case) -> None:
     """Delete the case and everything attached to it, for real."""
-    for table in (StepProgress, CaseNote, CaseEvent):
+    for table in (StepProgress, CaseNote, CaseEvent, CaseShare):
         session.execute(sql_delete(table).where(table.case_id == case.id))
     session.delete(case)
     session.commit()

@@ -96,8 +96,15 @@ def save_details(session: Session, case: Case, details: dict[str, Any]) -> Case:
     return case
 
 
+class OrganisationCase(ValueError):
+    """Resume links are for a family's own case: an organisation's client is reached through
+    the caseload, never through a link that works without signing in."""
+
+
 def issue_resume_token(session: Session, case: Case) -> str:
     """A new private resume token for the case (any earlier link stops working)."""
+    if case.organisation_id is not None:
+        raise OrganisationCase("an organisation's case has no resume link")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     case.resume_token_hash = hash_token(token)
     case.updated_at = utcnow()

@@ -41,7 +41,7 @@ from navigator.models import (
 )
 from navigator.services import recheck
 from navigator.services.messaging import Message, SendError
-from navigator.textformat import us_date
+from navigator.textformat import US_TIME_ZONES, us_date
 
 SEND_AT = time(9, 0)                  # local time of day reminders go out
 LATE_LIMIT = timedelta(days=2)        # a reminder not sent by then is not sent at all
@@ -50,18 +50,7 @@ MAX_ATTEMPTS = 5
 CHECK_IN_DAYS = 7
 
 # The US time zones people choose from (IANA names), with the words shown for them.
-TIME_ZONES: dict[str, str] = {
-    "America/New_York": "Eastern",
-    "America/Chicago": "Central",
-    "America/Denver": "Mountain",
-    "America/Phoenix": "Mountain, Arizona (no daylight saving)",
-    "America/Los_Angeles": "Pacific",
-    "America/Anchorage": "Alaska",
-    "Pacific/Honolulu": "Hawaii",
-    "America/Puerto_Rico": "Atlantic (Puerto Rico, U.S. Virgin Islands)",
-    "Pacific/Guam": "Chamorro (Guam, Northern Mariana Islands)",
-    "Pacific/Pago_Pago": "Samoa (American Samoa)",
-}
+TIME_ZONES = US_TIME_ZONES
 
 
 @dataclass(frozen=True)

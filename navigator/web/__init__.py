@@ -37,8 +37,7 @@ def register_blueprints(app: Flask) -> None:
     from navigator.web import auth, caseload, followup
 
     app.register_blueprint(auth.bp)
-    app.register_blueprint(caseload.bp)
-    app.register_blueprint(caseload.feed_bp)
+    caseload.init_app(app)
     app.register_blueprint(followup.bp)
     errors.register(app)
     app.add_template_filter(us_date, "us_date")

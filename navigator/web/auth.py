@@ -231,8 +231,10 @@ def enforce_session_limits():
     if idle or now - session.get("login_at", 0) > lifetime:
         end_session()
         flash(_("You were signed out because the session expired. Sign in again to continue."))
-        if request.method == "GET" and request.blueprint not in ("auth",):
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if request.blueprint not in ("auth",):
+            # Back to the same page (or the same client's case) after signing in again.
+            from navigator.web.caseload.client_pages import return_address
+            return redirect(url_for("auth.login", next=return_address()))
         return redirect(url_for("auth.login"))
     session["seen_at"] = now
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:

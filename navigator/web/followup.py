@@ -39,7 +39,7 @@ from navigator.extensions import csrf
 from navigator.models import Case, Reminder, ReminderSubscription
 from navigator.services import calls as call_log
 from navigator.services import reminders
-from navigator.web.session_case import current_case
+from navigator.web.session_case import case_route, client_id, current_case
 
 bp = Blueprint("followup", __name__)
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
@@ -164,6 +164,8 @@ def _current_choices(active: list[ReminderSubscription]) -> dict:
 
 def _require_case() -> Case:
     case = current_case()
+    if case is None and client_id() is not None:
+        abort(404)
     if case is None:
         flash(_("Answer the questions first: reminders and the call log belong to a plan."),
               "warning")
@@ -173,7 +175,7 @@ def _require_case() -> Case:
 
 # --- reminder sign-up -------------------------------------------------------------------------
 
-@bp.route("/reminders", methods=["GET", "POST"])
+@case_route(bp, "/reminders", methods=["GET", "POST"])
 def reminders_page():
     case = _require_case()
     dbs = db.get_session()
@@ -207,7 +209,7 @@ def _reminders_page(case: Case, form: FlaskForm, dates_form: FlaskForm, status: 
         in_warranty=(case.answers or {}).get("pump_warranty") == "in_warranty"), status
 
 
-@bp.post("/reminders/dates")
+@case_route(bp, "/reminders/dates", methods=["POST"])
 def save_dates():
     case = _require_case()
     form = CaseDatesForm()
@@ -219,7 +221,7 @@ def save_dates():
     return redirect(url_for("followup.reminders_page"))
 
 
-@bp.post("/reminders/stop")
+@case_route(bp, "/reminders/stop", methods=["POST"])
 def stop():
     case = _require_case()
     dbs = db.get_session()
@@ -295,7 +297,7 @@ def step_done_link(token: str):
 
 # --- the call and evidence log ------------------------------------------------------------------
 
-@bp.route("/calls", methods=["GET", "POST"])
+@case_route(bp, "/calls", methods=["GET", "POST"])
 def calls():
     case = _require_case()
     dbs = db.get_session()
@@ -318,7 +320,7 @@ def calls():
                            entries=call_log.entries(dbs, case.id)), status
 
 
-@bp.post("/calls/<int:entry_id>/delete")
+@case_route(bp, "/calls/<int:entry_id>/delete", methods=["POST"])
 def delete_call(entry_id: int):
     case = _require_case()
     if not call_log.delete_entry(db.get_session(), case, entry_id):

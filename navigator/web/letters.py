@@ -1,6 +1,7 @@
 """Letters: the list the case's plan calls for, the details form, HTML preview, PDF and packet.
 
-Thin routes over navigator.services.letters; the current anonymous case comes from the session.
+Thin routes over navigator.services.letters. The case is the session's (a family's) or the one
+in the URL (a worker's client): see navigator.web.session_case.
 """
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ from navigator.models import Case
 from navigator.services import calls as call_log
 from navigator.services import cases
 from navigator.services import letters as letter_service
-from navigator.web.session_case import case_for_request
+from navigator.web.session_case import case_for_request, case_route, client_id
 
-bp = Blueprint("letters", __name__, url_prefix="/letters")
+bp = Blueprint("letters", __name__)
 
 
 # --- the details form: WTForms fields built from the service's field list -------------------
@@ -113,6 +114,10 @@ def _current_case() -> CurrentCase | None:
 
 def _require_case() -> CurrentCase:
     current = _current_case()
+    if current is None and client_id() is not None:
+        flash(_("Finish the questionnaire with the client first: letters are filled in from "
+                "the answers."), "warning")
+        abort(redirect(url_for("caseload.case_page", public_id=client_id())))
     if current is None:
         flash(_("Answer the questions about your coverage first: letters are filled in from "
                 "your answers."), "warning")
@@ -127,7 +132,7 @@ def _require_letter(current: CurrentCase, letter_id: str) -> None:
 
 # --- routes ---------------------------------------------------------------------------------
 
-@bp.get("/")
+@case_route(bp, "/letters/", methods=["GET"])
 @db.reads_only
 def index():
     current = _require_case()
@@ -136,7 +141,7 @@ def index():
                            detail_fields=letter_service.DETAIL_FIELDS, labels=FIELD_LABELS)
 
 
-@bp.route("/details", methods=["GET", "POST"])
+@case_route(bp, "/letters/details", methods=["GET", "POST"])
 def details():
     current = _require_case()
     form = DetailsForm() if request.method == "POST" else DetailsForm(
@@ -149,7 +154,7 @@ def details():
     return render_template("letters/details.html", form=form), status
 
 
-@bp.get("/<letter_id>")
+@case_route(bp, "/letters/<letter_id>", methods=["GET"])
 @db.reads_only
 def preview(letter_id: str):
     current = _require_case()
@@ -161,7 +166,7 @@ def preview(letter_id: str):
                            title=title)
 
 
-@bp.get("/<letter_id>.pdf")
+@case_route(bp, "/letters/<letter_id>.pdf", methods=["GET"])
 @pdf_limit
 @db.reads_only
 def pdf(letter_id: str):
@@ -172,7 +177,7 @@ def pdf(letter_id: str):
     return _pdf_response(body, letter_service.pdf_filename(letter_id, current.plan.as_of))
 
 
-@bp.get("/<letter_id>.docx")
+@case_route(bp, "/letters/<letter_id>.docx", methods=["GET"])
 @pdf_limit
 @db.reads_only
 def docx(letter_id: str):
@@ -186,7 +191,7 @@ def docx(letter_id: str):
     return _download(body, docx_filename(letter_id, current.plan.as_of), DOCX_MIMETYPE)
 
 
-@bp.post("/packet")
+@case_route(bp, "/letters/packet", methods=["POST"])
 @pdf_limit
 def packet():
     current = _require_case()

@@ -23,7 +23,7 @@ from navigator.services.calendar import deadlines_calendar
 from navigator.services.plan_pdf import plan_pdf, plan_sources
 from navigator.services.reminders import step_marks
 from navigator.web.questionnaire import resume_target
-from navigator.web.session_case import case_to_read
+from navigator.web.session_case import case_route, case_to_read
 
 bp = Blueprint("plan", __name__)
 
@@ -83,7 +83,7 @@ def step_letters(plan: Plan, book) -> dict[str, list]:
             for step in plan.steps}
 
 
-@bp.get("/plan")
+@case_route(bp, "/plan", methods=["GET"])
 @db.reads_only
 def show():
     case = case_to_read()
@@ -112,7 +112,7 @@ def show():
     return page
 
 
-@bp.get("/plan.pdf")
+@case_route(bp, "/plan.pdf", methods=["GET"])
 @pdf_limit
 @db.reads_only
 def pdf():
@@ -127,7 +127,7 @@ def pdf():
         "Cache-Control": "no-store"})
 
 
-@bp.get("/plan.ics")
+@case_route(bp, "/plan.ics", methods=["GET"])
 @db.reads_only
 def calendar():
     plan = _current_plan()

@@ -37,7 +37,13 @@ from navigator.services import calls as call_log
 from navigator.services import cases, reminders
 from navigator.services.messaging import Mailer, SendError
 from navigator.web import sealed
-from navigator.web.session_case import CASE_KEY, case_to_read, current_case
+from navigator.web.session_case import (
+    CASE_KEY,
+    case_route,
+    case_to_read,
+    client_id,
+    current_case,
+)
 
 bp = Blueprint("questionnaire", __name__)
 LINK_KEY = "resume_link"    # [case public id, the private link just made], this browser only
@@ -53,6 +59,7 @@ class EmailLinkForm(FlaskForm):
                                           message=_l("Enter an email address like "
                                                      "name@example.com"))])
 PENDING_KEY = "pending_pages"  # pages submitted while the database was down, not yet saved
+SWITCH_KEY = "resume_switch"   # the case a resume link opens, while the person decides
 MAX_PENDING_PAGES = 20         # the session cookie must stay small
 
 
@@ -85,16 +92,18 @@ def resume_target(answers: dict) -> str:
     return page_url(questionnaire().first_unanswered(answers))
 
 
-@bp.get("/start")
+@case_route(bp, "/start", methods=["GET"])
 def start():
     return redirect(page_url(questionnaire().pages[0]))
 
 
-@bp.route("/questions/<page_id>", methods=["GET", "POST"])
+@case_route(bp, "/questions/<page_id>", methods=["GET", "POST"])
 def question_page(page_id: str):
     flow = questionnaire()
     page = flow.page(page_id) or abort(404)
     case = current_case()
+    if case is None and client_id() is not None:
+        abort(404)
     answers = dict(case.answers) if case else {}
     change = request.args.get("change") == "1"
     if not page.is_shown(answers):
@@ -121,10 +130,9 @@ def _store(case: Case | None, answers: dict) -> None:
     cases.save_answers(db.get_session(), case, answers)
 
 
-def _apply(page: Page, formdata) -> dict | None:
+def _apply(page: Page, formdata, case: Case | None) -> dict | None:
     """Validate a submitted page against the case's answers and save it: the merged answers,
     or None (nothing saved) when the page has errors."""
-    case = current_case()
     answers = dict(case.answers) if case else {}
     form = build_form(page, answers, date.today(), formdata=formdata, csrf=False)
     if not form.validate():
@@ -146,7 +154,8 @@ def keep_submitted_page() -> None:
                  if key != "csrf_token"]
     pages = pending_pages()
     session[PENDING_KEY] = sealed.seal([*pages, {"page": request.view_args["page_id"],
-                                                 "form": submitted}][-MAX_PENDING_PAGES:])
+                                                 "form": submitted,
+                                                 "client": client_id()}][-MAX_PENDING_PAGES:])
 
 
 def pending_pages() -> list:
@@ -162,27 +171,32 @@ def save_pending_answers() -> None:
     happens; if it is still down the 503 page shows again and they stay pending."""
     if PENDING_KEY not in session or request.endpoint == "static":
         return
-    pages = pending_pages()
-    if not _may_write(current_case()):
-        current_app.logger.warning("%d pending page(s) dropped: an organisation's case, not "
-                                   "signed in as its worker", len(pages))
-        pages = []
     dropped = 0
-    for pending in pages:
+    for pending in pending_pages():
         page = questionnaire().page(pending.get("page", ""))
-        if page is None or _apply(page, MultiDict(pending.get("form", []))) is None:
+        case = _pending_case(pending.get("client"))
+        if page is None or case is False or \
+                _apply(page, MultiDict(pending.get("form", [])), case) is None:
             dropped += 1     # no longer fits the answers (or the questions changed): asked again
     session.pop(PENDING_KEY, None)
     if dropped:
         current_app.logger.warning("%d pending page(s) dropped: no longer valid", dropped)
 
 
-def _may_write(case: Case | None) -> bool:
-    """An organisation's case is written by its own workers only, even through pages kept
-    while the database was down (review L7: a resume link to it opened by an outsider)."""
-    if case is None or case.organisation_id is None:
-        return True
-    return current_user.is_authenticated and current_user.organisation_id == case.organisation_id
+def _pending_case(client: str | None) -> Case | None | bool:
+    """The case a kept page was for: the session's own (None: a new one), a client the signed-in
+    worker still reaches, or False when it may not be written any more. An organisation's case
+    is written by its own workers only, even through pages kept while the database was down
+    (review L7: a resume link to it opened by an outsider)."""
+    if not client:
+        family = session.get(CASE_KEY)
+        case = cases.get_case(db.get_session(), family) if family else None
+        return False if case is not None and case.organisation_id is not None else case
+    from navigator.services import caseload
+    if not current_user.is_authenticated:
+        return False
+    case = caseload.case_for_user(db.get_session(), current_user._get_current_object(), client)
+    return case if case is not None else False
 
 
 @bp.record_once
@@ -200,7 +214,11 @@ def _after(page: Page, answers: dict, change: bool) -> str:
 
 def _back_url(flow: Questionnaire, page: Page, answers: dict) -> str:
     previous = flow.previous_page(page, answers)
-    return page_url(previous) if previous else url_for("main.home")
+    if previous:
+        return page_url(previous)
+    if client_id():
+        return url_for("caseload.case_page", public_id=client_id())
+    return url_for("main.home")
 
 
 def _error_links(form) -> list[tuple[str, str]]:
@@ -213,7 +231,7 @@ def _error_links(form) -> list[tuple[str, str]]:
     return links
 
 
-@bp.get("/check")
+@case_route(bp, "/check", methods=["GET"])
 @db.reads_only
 def check():
     case = case_to_read()
@@ -232,6 +250,8 @@ def save():
     case = current_case()
     if case is None:
         return redirect(url_for("questionnaire.start"))
+    if case.organisation_id is not None:
+        abort(404)       # never reached: an organisation's case is not a session's case
     if request.method == "GET":
         return render_template("questionnaire/save.html")
     token = cases.issue_resume_token(db.get_session(), case)
@@ -276,9 +296,33 @@ def resume(token: str):
     case = cases.find_by_token(db.get_session(), token)
     if case is None:
         return render_template("questionnaire/resume_invalid.html"), 404
+    held = current_case()
+    if held is not None and held.public_id != case.public_id and held.answers:
+        # Never swap silently: the person's own answers in progress would drop out of sight,
+        # and a link sent by someone else would capture what they type next.
+        session[SWITCH_KEY] = case.public_id
+        return redirect(url_for("questionnaire.resume_switch"))
     session[CASE_KEY] = case.public_id
     # Redirect so the token does not stay in the address bar or the history.
     return redirect(resume_target(case.answers))
+
+
+@bp.route("/resume-switch", methods=["GET", "POST"])
+def resume_switch():
+    """Asked when a resume link would replace answers in progress for another case."""
+    held = current_case()
+    wanted = session.get(SWITCH_KEY)
+    other = cases.get_case(db.get_session(), wanted) if wanted else None
+    if other is None or other.organisation_id is not None:
+        session.pop(SWITCH_KEY, None)
+        return redirect(resume_target(held.answers) if held else url_for("questionnaire.start"))
+    if request.method == "GET":
+        return render_template("questionnaire/resume_switch.html", held=held, other=other)
+    session.pop(SWITCH_KEY, None)
+    if request.form.get("choice") == "switch" or held is None:
+        session[CASE_KEY] = other.public_id
+        return redirect(resume_target(other.answers))
+    return redirect(resume_target(held.answers))
 
 
 @bp.get("/export.json")

@@ -17,6 +17,7 @@ from werkzeug.exceptions import TooManyRequests
 from navigator import db
 from navigator.services import audit
 from navigator.services.cases import PUBLIC_ID_PATTERN
+from navigator.web.session_case import client_id
 
 REFUSED_STATUSES = (403, 404)
 
@@ -31,6 +32,8 @@ def _signed_in_user():
 
 
 def _case_id_in_url() -> str | None:
+    if client_id():         # a client's page: its id was taken out of view_args
+        return client_id()
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and PUBLIC_ID_PATTERN.fullmatch(value):
             return value
