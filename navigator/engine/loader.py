@@ -137,6 +137,7 @@ class RuleBook:
     letters: dict[str, schema.LetterSpec]
     texts: schema.TextsFile
     coverages: dict[str, schema.CoverageSpec]
+    diagnosis_codes: dict[str, str]
     rules: tuple[CompiledRule, ...]
     uses_open_enrollment: bool
     uses_low_income_screens: bool = False
@@ -306,6 +307,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
     program_reasons = _load_program_reasons(root, problems)
     _check_cgms(cgms, programs, problems)
     letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", checker, problems)
+    diagnosis_codes = _diagnosis_codes(root)
     checker.states, checker.pumps = states, pumps
     checker.fact_types = fact_types(tuple(pumps))
     texts = _load_texts(root, problems)
@@ -362,7 +364,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         parameters=parameters, states=states, programs=programs, pumps=pumps, letters=letters,
         billing_codes=billing_codes, cgm_answers=cgm_answers, pump_estimate=pump_estimate,
         resources=resources, cgms=cgms, program_reasons=program_reasons,
-        texts=texts, coverages=coverages, rules=tuple(rules),
+        texts=texts, coverages=coverages, diagnosis_codes=diagnosis_codes, rules=tuple(rules),
         uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
@@ -545,6 +547,13 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
         problems.append(Problem("rules/states", None, None,
                                 "no file for: " + ", ".join(missing)))
     return states
+
+
+def _diagnosis_codes(root: Path) -> dict[str, str]:
+    """letters.yaml's diagnosis_codes (its shape was checked with the letters)."""
+    path = root / "letters.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return dict(data.get("diagnosis_codes") or {}) if isinstance(data, dict) else {}
 
 
 def _load_list(root, pattern, model, key, checker, problems) -> dict:

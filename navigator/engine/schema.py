@@ -385,6 +385,8 @@ class LetterSpec(Strict):
 
 class LettersFile(Strict):
     letters: list[LetterSpec]
+    # The ICD-10 family a letter names for each diabetes type (the prescriber adds the exact code).
+    diagnosis_codes: dict[Literal["type1", "type2", "other"], str] = {}
 
 
 # --- coverages ------------------------------------------------------------------------------

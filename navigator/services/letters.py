@@ -242,10 +242,6 @@ def payer_wording(answers: dict, book: RuleBook) -> str:
     return payer
 
 
-def icd10_family(diabetes_type: str) -> str:
-    return {"type1": "E10.x", "type2": "E11.x"}.get(diabetes_type, "E08–E13")
-
-
 # Letters that quote the case's call log (entries marked for letters): the appeals, and the
 # claim-file request, where what the plan said on the phone is evidence.
 CALL_LOG_LETTERS = frozenset({
@@ -342,7 +338,7 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         "is_private": coverage in PRIVATE,
         "payer": payer_wording(answers, book),
         "device": device_for(answers, book, plan.as_of),
-        "icd10": icd10_family(answers["diabetes_type"]),
+        "icd10": book.diagnosis_codes.get(answers["diabetes_type"], ""),
         "rules_fired": frozenset(plan.trace),
         "expedited": answers.get("health_at_risk") is True,
         "letter_date": plan.as_of,
