@@ -234,3 +234,12 @@ def test_truth_is_three_valued():
     assert truth(when, {"coverage": "employer", "denial": "claim"}) is True
     assert truth({"not": when}, {"coverage": "medicaid"}) is True
     assert truth({"any": [when, {"field": "age", "lt": 21}]}, {"coverage": "medicaid"}) is None
+
+
+def test_a_medicare_users_other_coverage_brings_its_sources_and_only_for_them(book):
+    with_va = plan_for(book, coverage="medicare_original", age=70, other_coverage="va")
+    assert "va_pressrelease_5599" in sources_of(with_va, "medicare_or_va_route")
+    plain = plan_for(book, coverage="medicare_original", age=70, denial="claim",
+                     denial_date="2026-11-10")
+    cited = {s.id for step in plain.steps for s in step.sources}
+    assert not cited & {"va_pressrelease_5599", "tricare_diabetic_supplies"}

@@ -35,15 +35,31 @@ def truth(node: Any, known: dict[str, Any], types: dict | None = None) -> bool |
         name = node["field"]
         if name not in known:
             return None
-        return compile_condition(node, types or FACT_TYPES)({name: known[name]})
+        return _compiled(node, types or FACT_TYPES)({name: known[name]})
     (key, value), = node.items()
     if key == "not":
         inner = truth(value, known, types)
         return None if inner is None else not inner
-    results = [truth(part, known, types) for part in value]
-    if key == "all":
-        return False if False in results else (None if None in results else True)
-    return True if True in results else (None if None in results else False)
+    unknown = False
+    for part in value:          # short-circuit: all stops at False, any at True
+        result = truth(part, known, types)
+        if result is None:
+            unknown = True
+        elif result is (key == "any"):
+            return result
+    return None if unknown else key == "all"
+
+
+_COMPILED: dict[tuple[int, int], Any] = {}
+
+
+def _compiled(node: dict, types: dict) -> Any:
+    """A field test compiled once per condition node and set of types (the check asks often)."""
+    key = (id(node), id(types))
+    found = _COMPILED.get(key)
+    if found is None or found[0] is not node:
+        found = _COMPILED[key] = (node, compile_condition(node, types))
+    return found[1]
 
 
 def coverage_facts(coverage: str, federal: bool) -> dict[str, Any]:
@@ -87,14 +103,23 @@ def state_source_ids(state: schema.StateSpec, sections: tuple[str, ...],
 
 
 # Answers that give a person a second coverage whose sources then speak for them too: someone
-# who also has Medicaid (a dual eligible, a child with Medicaid behind a parent's plan), or a
-# tribal member, whom the Indian Health Service serves whatever else covers them.
-ALSO_COVERED = {"also_medicaid": "medicaid", "tribal_member": "ihs"}
+# who also has Medicaid (a dual eligible, a child with Medicaid behind a parent's plan), a tribal
+# member, whom the Indian Health Service serves whatever else covers them, and a Medicare user's
+# other coverage. (answer field, answer value, the coverage whose sources then fit.)
+ALSO_COVERED: tuple[tuple[str, Any, str], ...] = (
+    ("also_medicaid", True, "medicaid"),
+    ("tribal_member", True, "ihs"),
+    ("other_coverage", "tricare_for_life", "tricare"),
+    ("other_coverage", "va", "va"),
+    ("other_coverage", "employer_current", "employer"),
+    ("other_coverage", "employer_retiree", "employer"),
+    ("other_coverage", "cobra", "employer"),
+)
 
 
 def person_coverages(facts: dict[str, Any]) -> tuple[str, ...]:
-    return (facts["coverage"], *(coverage for field, coverage in ALSO_COVERED.items()
-                                 if facts.get(field)))
+    extra = [coverage for field, value, coverage in ALSO_COVERED if facts.get(field) == value]
+    return tuple(dict.fromkeys((facts["coverage"], *extra)))
 
 
 def fits(spec: schema.SourceSpec, coverages: tuple[str, ...], state: str | None,
@@ -139,8 +164,10 @@ class SourceChecker:
         # against the step's situations (its condition narrows the rule's).
         self._check_relevance(rule, None, rule.source_ids, rule.when)
         for step in rule.steps:
-            self._check_relevance(rule, step, step.source_ids, step_when(rule, step))
-            missing = self.without_official_source(rule, step)
+            situations = list(self.situations(step_when(rule, step), step.all_source_ids,
+                                              step.state_sources))
+            self._check_relevance(rule, step, step.source_ids, None, situations)
+            missing = self.without_official_source(rule, step, situations)
             if step.no_official_source:
                 continue
             for coverage, situations in missing.items():
@@ -150,22 +177,30 @@ class SourceChecker:
                     "regulation, agency, program or maker source whose coverages include "
                     f"{coverage} (see docs/RULES_FORMAT.md, Sources)"))
 
-    def without_official_source(self, rule: CompiledRule,
-                                step: CompiledStep) -> dict[str, list[Situation]]:
+    def without_official_source(self, rule: CompiledRule, step: CompiledStep,
+                                situations: list[Situation] | None = None
+                                ) -> dict[str, list[Situation]]:
         """The situations, by coverage, in which the step would cite no official source."""
         missing: dict[str, list[Situation]] = defaultdict(list)
-        for situation in self.situations(step_when(rule, step), step.all_source_ids,
-                                         step.state_sources):
+        if situations is None:
+            situations = list(self.situations(step_when(rule, step), step.all_source_ids,
+                                              step.state_sources))
+        for situation in situations:
             cited = self.cited(step.all_source_ids, step.state_sources, situation)
             if not any(self.sources[s].official for s in cited):
                 missing[situation.coverage].append(situation)
         return missing
 
     def _check_relevance(self, rule: CompiledRule, step: CompiledStep | None,
-                         source_ids: tuple[str, ...], when: Any) -> None:
+                         source_ids: tuple[str, ...], when: Any,
+                         situations: list[Situation] | None = None) -> None:
         from navigator.engine.loader import Problem
 
-        situations = list(self.situations(when, source_ids, step.state_sources if step else ()))
+        if not source_ids:
+            return
+        if situations is None:
+            situations = list(self.situations(when, source_ids,
+                                              step.state_sources if step else ()))
         for source_id in source_ids:
             spec = self.sources.get(source_id)
             if spec is None or any(s.admits(spec) for s in situations):
@@ -212,16 +247,19 @@ class SourceChecker:
 
 
 def _with_second_coverage(known: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The coverage's facts with and without each second coverage, where the question applies."""
+    """The coverage's facts for every answer to the second-coverage questions that apply."""
     variants = [known]
-    for field in ALSO_COVERED:
+    for field in dict.fromkeys(field for field, _value, _coverage in ALSO_COVERED):
         if field in known:            # never asked for this coverage
             continue
-        variants = [{**v, field: value} for v in variants for value in (False, True)]
+        spec = FIELDS[field]
+        values = [*(spec.allowed if spec.kind == "enum" else (False, True)),
+                  *((None,) if spec.nullable else ())]
+        variants = [{**v, field: value} for v in variants for value in values]
     for variant in variants:
         if variant.get("also_medicaid"):
             variant["federal_program"] = True
-        elif "also_medicaid" in variant and "federal_program" not in variant:
+        elif variant.get("also_medicaid") is False and "federal_program" not in variant:
             variant["federal_program"] = False
         yield variant
 
