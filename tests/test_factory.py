@@ -83,7 +83,8 @@ def test_production_refuses_to_start_without_a_server_name():
 def test_production_refuses_several_workers_with_limits_in_memory(environ):
     with pytest.raises(ConfigError, match="Set REDIS_URL"):
         build_config({**PRODUCTION, **environ})
-    cls, settings = build_config({**PRODUCTION, **environ, "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    _cls, settings = build_config({**PRODUCTION, **environ,
+                                   "REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert settings["WORKERS"] > 1 and settings["REDIS_URL"]
 
 

@@ -15,7 +15,7 @@ class DatabaseIntegerConverter(IntegerConverter):
     """`<int:...>` ids only up to the largest value an integer column holds: a larger one is
     "not found" (404), not an OverflowError (SQLite) or DataError (PostgreSQL) 500 (review L2)."""
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
