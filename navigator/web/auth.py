@@ -197,7 +197,9 @@ def accept_invite(token: str):
         start_session(user)
         audit.record(dbs, user, "login")
         flash(_("Your password is set. Welcome, %(name)s.", name=user.name))
-        return redirect(url_for("caseload.dashboard"))
+        response = redirect(url_for("caseload.dashboard"))
+        _guarded(signin_guard.record_success, user.email, response)   # a browser they use
+        return response
     return render_template("auth/invite.html", form=form, user=user), \
         200 if request.method == "GET" else 400
 
