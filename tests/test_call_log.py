@@ -125,10 +125,13 @@ def test_a_worker_logs_a_client_call_and_the_case_export_holds_it(app, worker, w
         case = caseload.create_client_case(session, session.get(type(worker), worker.id),
                                            "Rosalind Okonkwo")
     with app.test_request_context():
-        open_calls = url_for("caseload.open_case", public_id=case.public_id, target="calls")
+        calls_page = url_for("followup.calls", client_id=case.public_id)
         export = url_for("caseload.export_case", public_id=case.public_id)
-    response = worker_client.post(open_calls, follow_redirects=True)
-    assert "Call and evidence log" in response.get_data(as_text=True)
-    assert "Client: Rosalind Okonkwo" in response.get_data(as_text=True)
-    worker_client.post("/calls", data=CALL)
+    page = worker_client.get(calls_page).get_data(as_text=True)
+    assert "Call and evidence log" in page and "Rosalind Okonkwo" in page
+    response = worker_client.post(calls_page, data={**CALL, "for_client": case.public_id},
+                                  follow_redirects=True)
+    assert "REF-88231" in response.get_data(as_text=True)
     assert worker_client.get(export).get_json()["call_log"][0]["reference"] == "REF-88231"
+    # The family's address of the page never shows a client's log.
+    assert "REF-88231" not in worker_client.get("/calls").get_data(as_text=True)
