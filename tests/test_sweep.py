@@ -23,10 +23,9 @@ def has_sourced_deadline(book, state: str, coverage: str, denial: str) -> bool:
     program's plan appeal (the plan's decision gives the date)."""
     if coverage in NO_SOURCED_APPEAL_DEADLINE or denial == "none":
         return False
-    if denial == "appeal" and (coverage == "tricare" or (
-            coverage == "chip" and book.states[state].chip.appeal_route == "plan_then_external_review")):
-        return False
-    return True
+    separate_chip = (coverage == "chip"
+                     and book.states[state].chip.appeal_route == "plan_then_external_review")
+    return not (denial == "appeal" and (coverage == "tricare" or separate_chip))
 PEOPLE = [  # (age, diabetes_type, income, household, pump, denial)
     (4, "type1", 30000, 4, "omnipod_5", "none"),
     (15, "type1", None, 3, "tslim_x2", "prior_authorization"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
+
 from navigator.engine.plan import Deadline, Plan, Program, Resource, Source, Step
 
 DOCUMENT_FORMAT = "navigator.plan/2"
@@ -52,6 +54,6 @@ class PlanDocument(Plan):
     format: Literal["navigator.plan/2"]
     steps: list[DocumentStep]
     programs: list[DocumentProgram]
-    resources: list[DocumentResource] = []
+    resources: list[DocumentResource] = Field(default_factory=list)
     deadlines: list[DocumentDeadline]
     sources: dict[str, Source]

@@ -8,8 +8,6 @@ from navigator.engine.answers import UNDECIDED
 from navigator.engine.schema import CgmSpec, CoverageSpec, ProgramSpec
 from navigator.textformat import us_date
 
-
-
 # Each reason's placeholders (the wording is data: rules/program_reasons.yaml).
 REASON_FIELDS: dict[str, frozenset[str]] = {key: frozenset(fields) for key, fields in {
     "closed": {"seen"}, "copay_card_federal": {"who"}, "pumps": {"names"},
