@@ -32,7 +32,9 @@ def test_same_plan_has_no_difference(book):
 
 def test_denial_adds_steps_and_a_deadline(book):
     diff = recheck.diff_plans(_plan(book), _plan(book, denial="claim"))
+    # No reason given: the usual one for a tubed pump on a private plan is named too.
     assert [step_id for step_id, _ in diff.steps_added] == ["read_denial_notice",
+                                                             "likely_reason_network",
                                                              "request_claim_file",
                                                              "private_internal_appeal"]
     # After a denial the pre-denial steps (prescription, asking how the plan covers it) drop out.
