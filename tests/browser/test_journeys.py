@@ -85,6 +85,7 @@ def test_medicare_journey_to_the_plan_and_pdf(page, live_server):
     assert page.get_by_role("heading", name="Your access plan").is_visible()
     assert "Deadline:" in page.content()
     page.get_by_text("Why this step?").first.click()
+    page.get_by_text("Save, print, get reminders or delete").click()   # the folded actions
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the plan (PDF)").click()
     assert download.value.suggested_filename.endswith(".pdf")
