@@ -123,6 +123,7 @@ def test_links_with_secrets_follow_server_name_not_the_host_header(db_url, monke
                       "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     client.post("/questions/state", data={"state": "OH"}, base_url="https://evil.example")
-    page = client.post("/save", base_url="https://evil.example").get_data(as_text=True)
+    page = client.post("/save", base_url="https://evil.example",
+                       follow_redirects=True).get_data(as_text=True)
     assert "https://navigator.example.org/resume/" in page
     assert "evil.example" not in page
