@@ -157,13 +157,45 @@ def reading_connection() -> Connection:
     return reading_engine(engine()).connect()
 
 
-def overwrite_deleted(db_engine: Engine) -> None:
-    """On SQLite, copy the WAL into the database file and empty it, so deleted rows do not
-    linger there (secure_delete has already zeroed them in the file). PostgreSQL's own
-    (auto)vacuum reclaims deleted rows; its storage must be encrypted (docs/SECURITY.md)."""
-    if db_engine.dialect.name == "sqlite":
-        with db_engine.connect() as connection:
+def overwrite_deleted(db_engine: Engine, wait: bool = True) -> None:
+    """On SQLite, copy the WAL into the database file and empty it, so earlier versions of
+    deleted rows do not linger there (secure_delete zeroes them in the file itself). Without
+    `wait` it gives up at once when another connection is reading, rather than holding up a
+    request; the next complete checkpoint then does it. PostgreSQL's own (auto)vacuum reclaims
+    deleted rows; its storage must be encrypted (docs/SECURITY.md)."""
+    if db_engine.dialect.name != "sqlite":
+        return
+    with db_engine.connect() as connection:
+        if not wait:
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            if not wait:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
+
+
+def _note_deleted_cases(session: Session, _context) -> None:
+    from navigator.models import Case
+    if any(isinstance(item, Case) for item in session.deleted):
+        session.info["cases_deleted"] = True
+
+
+def _overwrite_after_deleting_cases(session: Session) -> None:
+    """"Delete my answers", a worker deleting a client: the answers leave the WAL too (review
+    L3), as far as that can be done without waiting."""
+    if not session.info.pop("cases_deleted", False):
+        return
+    bind = session.get_bind()
+    db_engine = bind if isinstance(bind, Engine) else bind.engine
+    try:
+        overwrite_deleted(db_engine, wait=False)
+    except SQLAlchemyError:     # busy or locked: the next checkpoint does it
+        pass
+
+
+event.listen(Session, "after_flush", _note_deleted_cases)
+event.listen(Session, "after_commit", _overwrite_after_deleting_cases)
 
 
 def dispose(db_engine: Engine) -> None:

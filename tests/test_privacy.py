@@ -181,3 +181,23 @@ def test_export_of_unfinished_answers_has_no_plan_and_no_one_else_gets_it(app, c
     assert data["answers"] == {"state": "OH", "age": 70, "diabetes_type": "type1"}
     assert data["plan"] is None
     assert app.test_client().get("/export.json").location.endswith("/start")
+
+
+def test_deleted_answers_leave_no_copy_in_the_sqlite_files(app, client):
+    """Review L3: after "Delete my answers" the name and member ID are in neither the database
+    file nor its write-ahead log (secure_delete, then a checkpoint that empties the WAL)."""
+    from pathlib import Path
+
+    url = app.config["DATABASE_URL"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("PostgreSQL keeps deleted rows until vacuum: encrypted storage (SECURITY.md)")
+    walk(client, distinctive_journey())
+    assert client.post("/letters/details", data=DETAILS).status_code == 302
+    database = Path(url.removeprefix("sqlite:///"))
+    files = [database, Path(f"{database}-wal")]
+    assert any(MEMBER_ID.encode() in f.read_bytes() for f in files if f.exists())
+    assert client.post("/delete").status_code == 302
+    for path in files:
+        if path.exists():
+            content = path.read_bytes()
+            assert PATIENT_NAME.encode() not in content and MEMBER_ID.encode() not in content, path
