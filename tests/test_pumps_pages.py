@@ -72,7 +72,11 @@ def test_compare_shows_facts_sources_and_unknowns(client, book):
 def test_compare_accepts_repeated_ids_from_the_tick_boxes(client):
     response = client.get("/pumps/compare?ids=mobi&ids=minimed_780g")
     assert response.status_code == 200
-    assert "Tandem Mobi, MiniMed 780G" in _text(response)
+    text = _text(response)
+    assert "Tandem Mobi, MiniMed 780G" in text
+    # Mobi: its usual DME route, then the pharmacy route some plans use.
+    assert "Through: medical equipment (DME) benefit Not enough numbers" in text
+    assert "Through: pharmacy benefit (some plans only)" in text
 
 
 def test_estimate_with_plan_numbers(client):
