@@ -157,6 +157,31 @@ def test_deleting_a_client_is_the_worker_s_own_action_with_a_confirmation(app, w
     assert worker_client.post(f"/caseload/clients/{ben}/delete").status_code == 404
     with _db(app) as session:
         assert case_store.get_case(session, ben) is not None
+    # The confirmation's own form, as rendered, deletes the case.
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                             _text(confirm)))
+    assert worker_client.post(f"/caseload/cases/{ben}/delete", data=hidden).status_code == 302
+    with _db(app) as session:
+        assert case_store.get_case(session, ben) is None
+
+
+def test_every_form_on_a_client_s_pages_says_which_client_it_is_for(app, worker, worker_client):
+    """Each POST form as rendered carries the client, so none is refused for lacking it."""
+    ben = _client_case(app, worker, "Ben Carter", _denied(20))
+    _finish(worker_client, ben)
+    pages = [f"/caseload/cases/{ben}", f"/caseload/cases/{ben}/delete", "/caseload/due",
+             f"/caseload/clients/{ben}/questions/about_you", f"/caseload/clients/{ben}/letters/",
+             f"/caseload/clients/{ben}/letters/details", f"/caseload/clients/{ben}/calls",
+             f"/caseload/clients/{ben}/reminders"]
+    forms = 0
+    for page in pages:
+        html = _text(worker_client.get(page))
+        for form in re.findall(r'<form[^>]*method="post".*?</form>', html, re.S):
+            if "/auth/logout" in form:
+                continue
+            forms += 1
+            assert f'name="for_client" value="{ben}"' in form, (page, form[:200])
+    assert forms >= 10
 
 
 # --- 4. resume links ask before switching ------------------------------------------------------

@@ -81,8 +81,8 @@ def test_a_workers_morning(tab, worker_server):
     tab.get_by_label("Password").fill(PASSWORD)
     tab.get_by_role("button", name="Sign in").click()
 
-    # The dashboard: what is due first.
-    assert tab.get_by_role("heading", name="Your caseload").is_visible()
+    # The dashboard: what is due first. (wait_for: is_visible does not wait for the page.)
+    tab.get_by_role("heading", name="Your caseload").wait_for()
     due = tab.locator(".due-list")
     assert "Maria Lopez" in due.inner_text() and "5 days left" in due.inner_text()
     check_page(tab)
