@@ -177,8 +177,6 @@ class _Context:
             spec = self.book.sources[source_id]
             if not spec.verified:
                 facts.append(spec.claim or texts.source.format(source=f"“{spec.title}”"))
-        if step.no_official_source and not any(self.book.sources[s].official for s in source_ids):
-            facts.append(texts.no_official.format(reason=step.no_official_source))
         if not facts:
             return None
         who = self.render(step.confirm_with) if step.confirm_with else texts.default_who

@@ -100,7 +100,6 @@ class CompiledStep:
     state_sources: tuple[str, ...] = ()      # state-file sections whose sources the step cites
     applies: Predicate | None = None         # the step's own condition, if any
     when: Any = None                         # that condition as written, for the rules check
-    no_official_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -804,8 +803,7 @@ class _Checker:
                             deadline=deadline, source_ids=tuple(spec.sources),
                             confirm_with=confirm, checked_placeholders=checked,
                             state_sources=_as_tuple(spec.state_sources), applies=applies,
-                            when=spec.when,
-                            no_official_source=spec.no_official_source)
+                            when=spec.when)
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
         counts = [name for name in ("days", "months", "parameter", "state")

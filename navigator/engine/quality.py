@@ -60,8 +60,7 @@ def measure(book: RuleBook) -> Quality:
             missing = checker.without_official_source(rule, step)
             quality.steps.add(not missing)
             if missing:
-                quality.steps_without.append(
-                    f"{rule.id}/{step.id} ({step.no_official_source or 'no reason given'})")
+                quality.steps_without.append(f"{rule.id}/{step.id} ({', '.join(missing)})")
 
     parameters = quality.facts["parameters"] = Share()
     for spec in book.parameters.values():
@@ -91,8 +90,8 @@ def measure(book: RuleBook) -> Quality:
 
 def report(quality: Quality) -> list[str]:
     steps, facts = quality.steps, quality.all_facts
-    lines = [f"steps with an official source: {steps.verified} of {steps.total} "
-             f"({steps.percent}%; target 100%)"]
+    lines = [(f"steps with an official source: {steps.verified} of {steps.total} "
+              f"({steps.percent}%; target 100%)")]
     lines += [f"  without one: {item}" for item in quality.steps_without]
     lines.append(f"verified facts: {facts.verified} of {facts.total} ({facts.percent}%; "
                  "target at least 80%)")

@@ -168,8 +168,6 @@ class SourceChecker:
                                               step.state_sources))
             self._check_relevance(rule, step, step.source_ids, None, situations)
             missing = self.without_official_source(rule, step, situations)
-            if step.no_official_source:
-                continue
             for coverage, situations in missing.items():
                 self.problems.append(Problem(
                     rule.file, f"rule {rule.id}", f"steps.{step.id}",

@@ -412,7 +412,6 @@ class ConfirmTexts(Strict):
     ask: str             # {who}
     default_who: str
     source: str          # {source}: the title of a source not verified that states no claim
-    no_official: str     # {reason}
     separator: str = "; "
 
 
@@ -427,7 +426,7 @@ class TextsFile(Strict):
 TEXT_SLOTS: dict[str, frozenset[str]] = {
     "confirm.lead": frozenset({"facts"}), "confirm.ask": frozenset({"who"}),
     "confirm.default_who": frozenset(), "confirm.source": frozenset({"source"}),
-    "confirm.no_official": frozenset({"reason"}), "confirm.separator": frozenset(),
+    "confirm.separator": frozenset(),
     "state_fields": frozenset({"state"}), "pump_fields": frozenset({"pump"}),
     "field_fallback": frozenset({"owner", "field"}),
 }
@@ -477,9 +476,6 @@ class StepSpec(Strict):
     state_sources: StateSection | list[StateSection] | None = None
     confirm_with: str | None = None
     when: dict[str, Any] | None = None   # a condition on the step alone (the rule's still applies)
-    # Why no official source backs this step (advice, not law); the rules check then accepts
-    # it, the statistics count it as a step without one, and the plan says so.
-    no_official_source: str | None = Field(default=None, min_length=10)
 
 
 class RuleSpec(Strict):
