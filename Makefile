@@ -35,6 +35,7 @@ migrate: install
 	$(BIN)/navigator db upgrade
 
 run: migrate
+	$(BIN)/navigator recheck     # saved plans against the current rules (start-up only enqueues it)
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: install-test

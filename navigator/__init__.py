@@ -25,16 +25,16 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     app.config["ENV_NAME"] = config_cls.ENV_NAME
     _configure_logging(app)
 
-    from navigator import db, extensions, observability, rulebook, security
+    from navigator import db, extensions, observability, rulebook
     from navigator.web import register_blueprints
+    from navigator.web.pipeline import register_request_hooks
 
     db.init_app(app)
     extensions.init_app(app)
     rulebook.init_app(app)
-    security.init_app(app)
     observability.init_app(app)
     register_blueprints(app)
-    _configure_pdf_rendering(app)
+    register_request_hooks(app)     # every app-wide before/after/teardown hook, in order
 
     from navigator.cli import register_commands
 
@@ -45,52 +45,39 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
 
 
 def _start_recheck(app: Flask) -> None:
-    """New rules mean every saved plan is re-evaluated once. With a queue (REDIS_URL) start-up
-    only enqueues that work, so no instance, worker or CLI command waits for it; without one,
-    the first process to start with the new rules does it (`navigator recheck` does it too)."""
-    if not app.config.get("REDIS_URL"):
-        _recheck_saved_cases(app)
-        return
-    from redis.exceptions import RedisError
+    """New rules mean every saved plan is re-evaluated once. Start-up never does that work
+    itself (it would run in every worker, CLI command and test): with a queue (REDIS_URL) it
+    enqueues the job (jobs.recheck_rules, one per rules version); without one it only says
+    that `navigator recheck` is due (`make run` and the deploy step run it)."""
+    if app.config.get("REDIS_URL"):
+        from redis.exceptions import RedisError
 
-    from navigator import jobs
+        from navigator import jobs
 
-    try:
-        jobs.enqueue_recheck(app)
-    except RedisError as exc:
-        app.logger.warning("rules recheck not queued (%s): run `navigator recheck`",
-                           type(exc).__name__)
+        try:
+            jobs.enqueue_recheck(app)
+            return
+        except RedisError as exc:
+            app.logger.warning("rules recheck not queued (%s)", type(exc).__name__)
+    _say_recheck_pending(app)
 
 
-def _recheck_saved_cases(app: Flask) -> None:
-    """Re-evaluate saved cases once per new rules version (one process does it)."""
+def _say_recheck_pending(app: Flask) -> None:
+    """Log once at start-up when saved cases have not been checked against these rules."""
     from sqlalchemy.exc import SQLAlchemyError
     from sqlmodel import Session
 
-    from navigator.services.recheck import recheck_if_rules_changed
+    from navigator.services.recheck import last_checked_version
 
     book = app.extensions["rulebook"]
     try:
         with Session(app.extensions["db_engine"]) as session:
-            report = recheck_if_rules_changed(session, book)
-    except SQLAlchemyError as exc:
-        # Not migrated yet, or the database is down: the app still starts; `navigator recheck`
-        # or the next start does the work.
-        app.logger.warning("rules recheck at start-up skipped (%s)",
-                           type(getattr(exc, "orig", None) or exc).__name__)
-        return
-    if report is not None:
-        app.logger.info("rules %s: rechecked %d case(s), %d plan(s) changed", book.version,
-                        report.checked, report.flagged)
-
-
-def _configure_pdf_rendering(app: Flask) -> None:
-    """The PDF service is plain Python; each request tells it this app's setting (tests build
-    apps with different settings in one process, so it is not set once at start-up)."""
-    from navigator.services import pdf
-
-    processes = int(app.config.get("PDF_PROCESSES", 0))
-    app.before_request(lambda: pdf.use_processes(processes))
+            checked = last_checked_version(session)
+    except SQLAlchemyError:
+        return      # not migrated yet, or the database is down: `navigator db upgrade` first
+    if checked != book.version:
+        app.logger.warning("saved cases are not yet checked against rules %s: run "
+                           "`navigator recheck`", book.version)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -40,7 +40,7 @@ class Config:
     API_KEY_RATE_LIMIT = "60 per minute"   # per organisation key; a batch call plans up to 1,000
     RULES_RELOAD_SECONDS = 30   # 0 turns the check for edited rule files off
     PDF_PROCESSES = 0           # >0: render PDFs in that many lower-priority processes
-    RECHECK_ON_START = True     # re-evaluate saved plans when the rules changed (queued with Redis)
+    RECHECK_ON_START = True     # queue the recheck of saved plans (REDIS_URL), else log that it is due
     MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True

@@ -98,7 +98,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
-    app.teardown_appcontext(_close_session)
+    # close_session runs at each request's teardown: web/pipeline.py installs it.
     for path in readable_by_others(app.config["DATABASE_URL"]):
         app.logger.warning("%s can be read by other accounts on this machine: chmod 600 it "
                            "(700 for its folder)", path)
@@ -211,7 +211,7 @@ def discard_session() -> None:
         session.close()
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()

@@ -21,8 +21,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("LOG_FORMAT") == "json":
         _log_as_json(app)
     if app.config.get("METRICS_ENABLED"):
-        app.before_request(_start_clock)
-        app.after_request(_count_response)
+        # The timer and the counter are request hooks: web/pipeline.py installs them.
         got_request_exception.connect(_count_unhandled, app, weak=False)
 
 
@@ -36,11 +35,11 @@ def _log_as_json(app: Flask) -> None:
     app.logger.propagate = False
 
 
-def _start_clock() -> None:
+def start_clock() -> None:
     g.request_started = time.perf_counter()
 
 
-def _count_response(response):
+def count_response(response):
     started = g.get("request_started")
     endpoint = request.endpoint or "unmatched"    # never the path: it may hold a secret link
     if started is not None:

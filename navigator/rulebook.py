@@ -53,11 +53,10 @@ def init_app(app: Flask) -> None:
     app.extensions["rulebook"] = load_checked(app.config["RULES_DIR"])
     app.extensions["rulebook_checked_at"] = time.monotonic()
     app.extensions["rulebook_refused"] = None
-    if app.config.get("RULES_RELOAD_SECONDS"):
-        app.before_request(lambda: _reload_if_due(app))
+    # With RULES_RELOAD_SECONDS, web/pipeline.py runs reload_if_due before each request.
 
 
-def _reload_if_due(app: Flask) -> None:
+def reload_if_due(app: Flask) -> None:
     """Pick up edited rule files without a restart, at most once per RULES_RELOAD_SECONDS."""
     now = time.monotonic()
     if now - app.extensions["rulebook_checked_at"] < app.config["RULES_RELOAD_SECONDS"]:

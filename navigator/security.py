@@ -1,10 +1,10 @@
 """Response headers every page gets: a strict CSP, no framing, no Referer (resume links carry
 tokens), no MIME sniffing, HSTS when served over HTTPS, and `Cache-Control: no-store` on all but
 static files (pages and downloads hold answers, letters and client names, which must not stay
-in a shared computer's browser cache or a proxy)."""
+in a shared computer's browser cache or a proxy). Installed by web/pipeline.py."""
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join((  # noqa: FLY002 one directive a line
     "default-src 'self'",
@@ -42,6 +42,3 @@ def add_security_headers(response: Response) -> Response:
         response.headers.add("Pragma", "no-cache")      # for HTTP/1.0 caches
     return response
 
-
-def init_app(app: Flask) -> None:
-    app.after_request(add_security_headers)

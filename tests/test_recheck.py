@@ -127,8 +127,12 @@ def test_rule_edit_flags_exactly_the_changed_plans(app, db_url, rules_copy, make
 
     _edit_one_rule(rules_copy)
     second = create_app({"DATABASE_URL": db_url, "RULES_DIR": str(rules_copy),
-                         "RECHECK_ON_START": True})  # rechecks
+                         "RECHECK_ON_START": True})
     assert second.extensions["rulebook"].version != first.extensions["rulebook"].version
+    with Session(second.extensions["db_engine"]) as session:     # start-up did not recheck
+        ours = session.exec(select(Case).where(Case.public_id.in_(list(ids.values())))).all()
+        assert len(ours) == len(ids) and all(case.flagged_at is None for case in ours)
+    assert second.test_cli_runner().invoke(args=["recheck"]).exit_code == 0     # the deploy step
     with Session(second.extensions["db_engine"]) as session:
         found = {case.public_id: case for case in session.exec(select(Case))}
         flagged = {name for name, public_id in ids.items()
@@ -179,12 +183,24 @@ def test_answer_changes_are_not_flagged_as_rule_changes(app, worker):
         assert case.next_deadline == date(2027, 5, 1)
 
 
-def test_start_up_recheck_runs_once_per_rules_version(app, db_url):
-    app = create_app({"DATABASE_URL": db_url, "RECHECK_ON_START": True})
-    with Session(app.extensions["db_engine"]) as session:
-        assert recheck.last_checked_version(session) == app.extensions["rulebook"].version
-        assert recheck.claim_version(session, app.extensions["rulebook"].version) is False
-        assert recheck.recheck_if_rules_changed(session, app.extensions["rulebook"]) is None
+def test_without_a_queue_start_up_only_says_the_recheck_is_due(app, db_url, caplog):
+    with Session(app.extensions["db_engine"]) as session:      # as if older rules were checked
+        recheck.claim_version(session, "older-rules")
+    started = create_app({"DATABASE_URL": db_url, "RECHECK_ON_START": True})
+    version = started.extensions["rulebook"].version
+    with Session(started.extensions["db_engine"]) as session:
+        assert recheck.last_checked_version(session) == "older-rules"     # nothing re-evaluated
+    assert f"not yet checked against rules {version}: run `navigator recheck`" in caplog.text
+
+    result = started.test_cli_runner().invoke(args=["recheck"])
+    assert result.exit_code == 0 and f"rules {version}: checked" in result.output
+    with Session(started.extensions["db_engine"]) as session:
+        assert recheck.last_checked_version(session) == version
+        assert recheck.claim_version(session, version) is False
+        assert recheck.recheck_if_rules_changed(session, started.extensions["rulebook"]) is None
+    caplog.clear()
+    create_app({"DATABASE_URL": db_url, "RECHECK_ON_START": True})   # checked: nothing to say
+    assert "navigator recheck" not in caplog.text
 
 
 def _redis_reachable() -> bool:

@@ -249,7 +249,3 @@ def enforce_session_limits():
 # Where a worker whose password an admin set may go before choosing their own.
 PASSWORD_CHANGE_ENDPOINTS = ("auth.change_password", "auth.logout", "static")
 
-
-@bp.record_once
-def _install_session_limits(state) -> None:
-    state.app.before_request(enforce_session_limits)

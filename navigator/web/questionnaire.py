@@ -165,7 +165,6 @@ def pending_pages() -> list:
     return value if isinstance(value, list) else []
 
 
-@bp.before_app_request
 def save_pending_answers() -> None:
     """Pages submitted while the database was down are saved, in order, before anything else
     happens; if it is still down the 503 page shows again and they stay pending."""

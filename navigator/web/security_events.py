@@ -64,7 +64,7 @@ def record_refused_page(response):
 
 def register(app: Flask, render_error) -> None:
     """`render_error(status)` is the app's error page (errors.py)."""
-    app.after_request(record_refused_page)
+    # record_refused_page is an after-request hook: web/pipeline.py installs it.
 
     @app.errorhandler(CSRFError)
     def csrf_refused(_exc: CSRFError):

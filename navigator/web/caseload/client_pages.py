@@ -1,8 +1,8 @@
 """A worker's questionnaire, plan and letters pages for one client.
 
 The family's pages (navigator.web.questionnaire, plan, letters) also answer under
-/caseload/clients/<client_id>/... (see session_case.case_route). The hooks here, registered by
-`init_app` like every other request hook of the app, make that safe:
+/caseload/clients/<client_id>/... (see session_case.case_route). The hooks here, installed by
+web/pipeline.py with every other request hook of the app, make that safe:
 
 - the client's id is taken out of the URL before the view runs, and put back into every
   url_for of such a page, so a client's page only links to the same client's pages;
@@ -115,8 +115,7 @@ def return_address() -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.url_value_preprocessor(take_client_from_url)
-    app.url_defaults(fill_in_client)
-    app.before_request(guard_client_pages)
+    # take_client_from_url, fill_in_client and guard_client_pages are request hooks:
+    # web/pipeline.py installs them with the others.
     app.context_processor(_client_context)
     login_manager.unauthorized_handler(send_to_sign_in)
