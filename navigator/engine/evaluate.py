@@ -245,11 +245,14 @@ class _Context:
             section = self.state
             for key in spec.state_path[:-1]:
                 section = getattr(section, key, None)
-            # A state section may give its window in calendar months or in days.
-            months = getattr(section, "months", None) if spec.state_path[-1] == "months" else None
+            # A state section may give its window in calendar months or in days: a path ending in
+            # "months" (external_review.months, chip.external_review_months) falls back to the
+            # matching "days" field.
+            last = spec.state_path[-1]
+            months = getattr(section, last, None) if last.endswith("months") else None
             if months is not None:
                 return add_months(start, months)
-            days = getattr(section, "days" if spec.state_path[-1] == "months" else spec.state_path[-1], None)
+            days = getattr(section, last[:-len("months")] + "days" if last.endswith("months") else last, None)
             if days is not None:
                 return start + timedelta(days=days)
             return self._from_parameter(spec.default_parameter, start)

@@ -34,6 +34,7 @@ DERIVED_TYPES: dict[str, FactType] = {
     "medicare_start_date": FactType("date"),
     "chip_appeal_route": FactType("enum", ("medicaid_fair_hearing", "plan_then_external_review",
                                            "unknown")),
+    "chip_external_review_days_known": FactType("bool"),
     "state_external_review": FactType("bool"),
     "cgm_pump_match": FactType("enum", ("yes", "no", "no_cgm", "unknown")),
 }
@@ -258,5 +259,7 @@ def state_facts(state: Any) -> dict[str, Any]:
         "state_insulin_copay_cap": state.insulin_copay_cap.law,
         "state_copay_accumulator_ban": state.copay_accumulator_ban,
         "chip_appeal_route": state.chip.appeal_route,
+        "chip_external_review_days_known": (state.chip.external_review_days is not None
+                                            or state.chip.external_review_months is not None),
         "state_external_review": state.external_review is not None,
     }

@@ -122,6 +122,10 @@ class ChipInfo(Strict):
     # How a CHIP coverage denial is reviewed: a Medicaid-expansion CHIP uses the Medicaid fair
     # hearing; a separate CHIP uses the health plan's appeal, then an external review.
     appeal_route: Literal["medicaid_fair_hearing", "plan_then_external_review", "unknown"] = "unknown"
+    appeal_days: StrictInt | None = None          # days from the plan's notice to appeal to the CHIP health plan
+    external_review_days: StrictInt | None = None  # days from the plan's appeal decision to ask for external review
+    external_review_months: StrictInt | None = None  # or calendar months, where the state counts in months
+    external_review_body: str | None = None       # who holds that external review, in plain words
     sources: list[str] = []          # the sources of this section's facts
 
 
