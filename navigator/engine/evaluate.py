@@ -62,6 +62,8 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
                 continue
             placed.append((step.order, rule_index, step.position,
                            context.step(rule, step), step, rule))
+            for program_id in step.program_ids:
+                program_ids.setdefault(program_id)
         for program_id in rule.programs:
             program_ids.setdefault(program_id)
         for resource_id in rule.resources:
@@ -84,12 +86,23 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
     programs = [context.program(program_id) for program_id in program_ids]
     order = {True: 0, "maybe": 1, False: 2}
     programs.sort(key=lambda p: order[p.eligible])
+    # An urgent step points to the programs that can help now: those not ruled out or closed,
+    # the likely ones first.
+    usable = [p.id for p in programs if p.eligible is not False and p.status != "closed"]
+    steps = [_with_programs(step, compiled, usable) if compiled.urgent else step
+             for step, compiled in zip(steps, (item[4] for item in placed), strict=True)]
     return Plan(
         rules_version=book.version, reviewed=book.reviewed, as_of=as_of,
         fpl_percent=facts["fpl_percent"], coverage_route=route, steps=steps, programs=programs,
         resources=[context.resource(resource_id) for resource_id in resource_ids],
         letters=list(letters.values()), deadlines=deadlines, warnings=list(dict.fromkeys(warnings)),
         trace=[rule.id for rule in fired])
+
+
+def _with_programs(step: Step, compiled: CompiledStep, usable: list[str]) -> Step:
+    wanted = set(compiled.program_ids)
+    return step.model_copy(update={"urgent": True,
+                                   "programs": [p for p in usable if p in wanted]})
 
 
 class _Context:

@@ -100,6 +100,8 @@ class CompiledStep:
     state_sources: tuple[str, ...] = ()      # state-file sections whose sources the step cites
     applies: Predicate | None = None         # the step's own condition, if any
     when: Any = None                         # that condition as written, for the rules check
+    urgent: bool = False
+    program_ids: tuple[str, ...] = ()        # the programs an urgent step points to
 
 
 @dataclass(frozen=True)
@@ -741,6 +743,14 @@ class _Checker:
         for program_id in spec.programs:
             if program_id not in programs:
                 self.problems.append(Problem(rel, item, "programs", f"unknown program {program_id!r}"))
+        for step_spec in spec.steps:
+            for program_id in step_spec.programs:
+                if program_id not in programs:
+                    self.problems.append(Problem(rel, item, f"steps.{step_spec.id}.programs",
+                                                 f"unknown program {program_id!r}"))
+            if step_spec.programs and not step_spec.urgent:
+                self.problems.append(Problem(rel, item, f"steps.{step_spec.id}.programs",
+                                             "only an urgent step names programs"))
         for resource_id in spec.resources:
             if resource_id not in (resources or {}):
                 self.problems.append(Problem(rel, item, "resources", f"unknown resource {resource_id!r}"))
@@ -803,7 +813,8 @@ class _Checker:
                             deadline=deadline, source_ids=tuple(spec.sources),
                             confirm_with=confirm, checked_placeholders=checked,
                             state_sources=_as_tuple(spec.state_sources), applies=applies,
-                            when=spec.when)
+                            when=spec.when,
+                            urgent=spec.urgent, program_ids=tuple(spec.programs))
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
         counts = [name for name in ("days", "months", "parameter", "state")

@@ -45,6 +45,8 @@ class Step(_Out):
     deadline_kind: DeadlineKind | None = None
     deadline_opens: date | None = None   # a window not yet open: its first day
     deadline_passed: str | None = None   # the deadline has passed: what can still be done
+    urgent: bool = False                 # gets insulin or supplies now: first, in the urgent box
+    programs: list[str] = []             # ids of the plan's programs an urgent step points to
 
 
 class Program(_Out):

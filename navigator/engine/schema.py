@@ -480,6 +480,10 @@ class StepSpec(Strict):
     state_sources: StateSection | list[StateSection] | None = None
     confirm_with: str | None = None
     when: dict[str, Any] | None = None   # a condition on the step alone (the rule's still applies)
+    # A step that gets insulin or supplies now: placed first, and shown in the plan's urgent box
+    # with the programs named here (when the plan lists them and does not rule them out).
+    urgent: StrictBool = False
+    programs: list[str] = []
 
 
 class RuleSpec(Strict):
