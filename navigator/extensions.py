@@ -8,6 +8,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from navigator import i18n
+
 csrf = CSRFProtect()
 babel = Babel()
 # No default limit: each sensitive route (API, login, resume links, PDFs) sets its own.
@@ -29,11 +31,40 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = None      # the login page explains itself
 
-SUPPORTED_LOCALES = ("en", "es")
+SUPPORTED_LOCALES = tuple(i18n.LANGUAGES)
+LANG_PARAM = "lang"             # ?lang=es chooses Spanish, on any page
+LANG_COOKIE = "lang"            # and this cookie keeps the choice
+LANG_COOKIE_DAYS = 365
 
 
-def select_locale() -> str:
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
+def current_language() -> str:
+    """The request's language: ?lang= (then kept in a cookie), else the kept choice, else the
+    browser's Accept-Language, else English. Only languages with a compiled catalogue are
+    chosen, so `<html lang>` always names the language the words are in."""
+    chosen = g.get("_language")
+    if chosen is None:
+        offered = i18n.available_languages()
+        asked = request.args.get(LANG_PARAM) or request.cookies.get(LANG_COOKIE)
+        if asked:
+            chosen = i18n.supported(asked)
+        else:
+            chosen = request.accept_languages.best_match(offered) or i18n.DEFAULT_LANGUAGE
+        g._language = chosen
+    return chosen
+
+
+select_locale = current_language     # Flask-Babel's locale selector
+
+
+def _keep_language(response):
+    """?lang=xx with a language on offer sets the cookie that keeps it on later pages."""
+    asked = request.args.get(LANG_PARAM)
+    if asked and i18n.supported(asked) == asked.lower() \
+            and request.cookies.get(LANG_COOKIE) != asked.lower():
+        response.set_cookie(LANG_COOKIE, asked.lower(), max_age=LANG_COOKIE_DAYS * 24 * 3600,
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                            httponly=True, samesite="Lax")
+    return response
 
 
 def _translations():
@@ -55,7 +86,9 @@ def _template_ngettext(singular: str, plural: str, number: int) -> str:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(i18n.TRANSLATIONS_DIR))
+    app.after_request(_keep_language)
     # Jinja's "newstyle" gettext escapes and fills in the %(name)s variables itself.
     app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
     # In memory for one process; REDIS_URL shares the counts between app processes and hosts

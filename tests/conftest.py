@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 os.environ["NAVIGATOR_ENV"] = "testing"
 
-from navigator import create_app, db
+from navigator import create_app, db, i18n
 from navigator.engine.loader import default_rulebook
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
@@ -30,6 +30,12 @@ def _postgres_unreachable_reason() -> str | None:
         return f"PostgreSQL at {engine.url.host}:{engine.url.port} is not reachable ({type(exc.orig or exc).__name__}): PostgreSQL runs skipped"
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues():
+    """The .mo catalogues are built, not committed: tests run with them as `make test` does."""
+    i18n.compile_catalogues()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from navigator import db, rulebook
 from navigator.engine.answers import FIELDS
 from navigator.services import pumps as service
-from navigator.textformat import usd
 from navigator.web.session_case import case_to_read
 
 bp = Blueprint("pumps", __name__)
@@ -67,9 +66,6 @@ MEDICARE_ROUTE_LABELS = {
     "part_d": "Medicare Part D, the drug plan, through a pharmacy",
 }
 DIABETES_LABELS = {"type1": "type 1", "type2": "type 2", "other": "other types"}
-
-
-bp.add_app_template_filter(usd, "usd")
 
 
 def _sentence(text: str) -> str:
