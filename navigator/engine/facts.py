@@ -20,6 +20,7 @@ DERIVED_TYPES: dict[str, FactType] = {
     "fpl_percent": FactType("number"),
     "medicaid_expansion": FactType("bool"),
     "medicaid_income_screen": FactType("enum", ("likely", "unlikely", "unknown")),
+    "under_epsdt_age": FactType("bool"),
     "state_insulin_copay_cap": FactType("bool"),
     "state_copay_accumulator_ban": FactType("enum", ("yes", "no", "unknown")),
     "federal_program": FactType("bool"),
@@ -58,9 +59,6 @@ def fact_types(pump_ids: tuple[str, ...] = ()) -> dict[str, FactType]:
 # The names (and all types but the pump answer's values), for checks that need no catalogue.
 FACT_TYPES: dict[str, FactType] = fact_types()
 
-CHILD_AGE_LIMIT = 19  # Medicaid/CHIP children's income limits apply under 19
-
-
 def fpl_percent(book: RuleBook, state: str, household_size: int, income: float | None,
                 on: date) -> float | None:
     if income is None:
@@ -72,11 +70,14 @@ def fpl_percent(book: RuleBook, state: str, household_size: int, income: float |
 
 
 def medicaid_income_screen(state_limits: Any, age: int, household_size: int,
-                           percent: float | None, pregnant: bool | None = None) -> str:
-    """Income alone against the state's published limit for someone of this age (and pregnancy)."""
+                           percent: float | None, pregnant: bool | None = None, *,
+                           child_age_limit: int) -> str:
+    """Income alone against the state's published limit for someone of this age (and pregnancy).
+    `child_age_limit`: the age under which the children's limit applies (parameter
+    medicaid.child_age_limit)."""
     if percent is None:
         return "unknown"
-    if age < CHILD_AGE_LIMIT:
+    if age < child_age_limit:
         limit = state_limits.children
     else:
         candidates = [state_limits.adults]
@@ -232,7 +233,9 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         **state_facts(state),
         medicaid_income_screen=medicaid_income_screen(
             state.medicaid.income_limits_pct_fpl, answers["age"], answers["household_size"],
-            percent, answers.get("pregnant")),
+            percent, answers.get("pregnant"),
+            child_age_limit=book.parameter("medicaid.child_age_limit", as_of)),
+        under_epsdt_age=answers["age"] < book.parameter("epsdt.age_limit", as_of),
         federal_program=(book.coverages[answers["coverage"]].federal_program
                          or bool(answers.get("also_medicaid"))),
         days_since_denial=(as_of - denial_day).days if denial_day else None,

@@ -32,6 +32,14 @@ MAPPING_KEYS = ("sources", "parameters", "billing_codes")
 LOW_INCOME_PARAMETERS = ("lis.income_limit_pct_fpl", "lis.resource_limit_single_usd",
                          "lis.resource_limit_couple_usd", "msp.income_disregard_usd_month",
                          "msp.qmb_income_pct_fpl", "msp.slmb_income_pct_fpl", "msp.qi_income_pct_fpl")
+# The parameters the engine reads for every plan, and what for.
+ENGINE_PARAMETERS = {
+    "fpl.contiguous": "to work out % of poverty level",
+    "fpl.alaska": "to work out % of poverty level",
+    "fpl.hawaii": "to work out % of poverty level",
+    "medicaid.child_age_limit": "the age under which a state's Medicaid limit for children applies",
+    "epsdt.age_limit": "the age under which the derived fact under_epsdt_age is true",
+}
 # Files that do not change a plan are left out of the version hash.
 NOT_IN_VERSION = ("tests/", "questions.yaml")
 
@@ -337,10 +345,10 @@ def load_rulebook(root: str | Path) -> RuleBook:
         for rule in rules:
             source_checker.check(rule)
 
-    for required in ("fpl.contiguous", "fpl.alaska", "fpl.hawaii"):
+    for required, why in ENGINE_PARAMETERS.items():
         if required not in parameters:
             problems.append(Problem("rules/parameters", f"parameter {required}", None,
-                                    "missing: the engine needs it to work out % of poverty level"))
+                                    f"missing: the engine needs it ({why})"))
     uses_open_enrollment = checker.fields_used.__contains__("open_enrollment")
     if uses_open_enrollment and "marketplace.open_enrollment" not in parameters:
         problems.append(Problem("rules/plan", None, "open_enrollment",
