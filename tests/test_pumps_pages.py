@@ -2,7 +2,7 @@
 estimate, bad input is named and kept, and the pump question leads there and back."""
 import re
 
-from tests.test_questionnaire import MEDICAID_CHILD_JOURNEY, until, walk
+from tests.test_questionnaire import MEDICAID_CHILD_JOURNEY, MEDICARE_JOURNEY, until, walk
 
 
 def _text(response) -> str:
@@ -139,3 +139,53 @@ def test_a_medicare_case_sees_the_medicare_routes(client, book):
     cap = book.parameter("part_d.oop_cap", date.today())
     assert f"About {usd(min(2400, cap))} in the first year" in text
     assert "Part D caps what you pay in a year" in text
+
+
+def _compare_link(html: str):
+    found = re.search(r'class="callout pump-compare[^"]*"><a href="([^"]+)">([^<]+)</a>', html)
+    return (found.group(1).replace("&amp;", "&"), found.group(2)) if found else None
+
+
+def _with_pump(journey, pump):
+    return [(page, {**data, "pump_wanted": pump} if page == "pump" else data)
+            for page, data in journey]
+
+
+def test_the_plan_links_to_the_pumps_while_no_pump_is_chosen(client):
+    """Issue 17: an undecided family finds the comparison from the plan, filtered by their
+    answers (a child of 8 with type 1; the pumps page then offers the way back)."""
+    walk(client, _with_pump(MEDICAID_CHILD_JOURNEY, "undecided"))
+    url, text = _compare_link(client.get("/plan").data.decode())
+    assert url == "/pumps?age=8&diabetes_type=type1" and text.startswith("No pump chosen yet?")
+    page = _text(client.get(url))
+    assert "For a child of 8." in page and "Back to your questions" in page
+
+
+def test_the_plan_links_to_the_pumps_when_the_route_depends_on_the_pump(client):
+    walk(client, MEDICAID_CHILD_JOURNEY)          # Omnipod 5 chosen; Texas Medicaid pays both ways
+    url, text = _compare_link(client.get("/plan").data.decode())
+    assert url.startswith("/pumps?") and "medical equipment or at the pharmacy" in text
+
+
+def test_no_pump_link_when_the_choice_is_made_and_the_route_is_one(client):
+    walk(client, MEDICARE_JOURNEY)                # t:slim X2 on Original Medicare: Part B only
+    assert _compare_link(client.get("/plan").data.decode()) is None
+
+
+def test_a_worker_s_client_plan_links_to_the_pumps_with_the_client_s_filters(app, worker,
+                                                                          worker_client):
+    from sqlmodel import Session
+
+    from navigator.models import User
+    from navigator.services import caseload
+    from navigator.services import cases as case_store
+    from tests.answers import answers
+
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        case = caseload.create_client_case(session, session.get(User, worker.id), "Dana Ruiz")
+        case_store.save_answers(session, case, answers(age=12, pump_wanted="undecided"))
+    response = worker_client.get(f"/caseload/clients/{case.public_id}/plan")
+    assert response.status_code == 200
+    url, _ = _compare_link(response.data.decode())
+    assert url == "/pumps?age=12&diabetes_type=type1"
+    assert "For a child of 12." in _text(worker_client.get(url))

@@ -19,6 +19,7 @@ from navigator import db, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.plan import Plan
 from navigator.extensions import pdf_limit, select_locale
+from navigator.services import pumps as pumps_service
 from navigator.services.calendar import deadlines_calendar
 from navigator.services.plan_pdf import plan_pdf, plan_sources
 from navigator.services.reminders import step_marks
@@ -75,6 +76,21 @@ def _context(plan: Plan) -> dict:
     }
 
 
+def _compare_pumps(answers: dict, plan: Plan) -> dict | None:
+    """A link to the pump comparison where the choice of pump is open or changes what the plan
+    pays through (issue 17): no pump chosen yet, or a plan that may pay for pumps both as
+    medical equipment and at the pharmacy. Filtered by the case's age, diabetes type and CGM
+    (a worker's client is not the browser's case, so the answers travel in the address)."""
+    wanted = answers.get("pump_wanted")
+    undecided = wanted in (None, "undecided")
+    if not (undecided or plan.coverage_route == "both"):
+        return None
+    filters = pumps_service.filters_from_answers(answers, rulebook.current())
+    params = {"age": filters.age, "diabetes_type": filters.diabetes_type, "cgm": filters.cgm}
+    return {"undecided": undecided,
+            "url": url_for("pumps.index", **{k: v for k, v in params.items() if v is not None})}
+
+
 def step_letters(plan: Plan, book) -> dict[str, list]:
     """The letters each step's rule calls for (those in this plan), so a step links to them."""
     in_plan = {letter.id: letter for letter in plan.letters}
@@ -105,7 +121,8 @@ def show():
     plan = _current_plan(as_of)   # only a valid plan is cached: a redirect is decided afresh
     if not isinstance(plan, Plan):
         return plan
-    page = render_template("plan/show.html", marks=marks, **_context(plan))
+    page = render_template("plan/show.html", marks=marks, **_context(plan),
+                           compare_pumps=_compare_pumps(case.answers or {}, plan))
     if usual:
         with _pages_lock:
             _pages[key] = page
