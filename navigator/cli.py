@@ -420,6 +420,9 @@ def worker_command(burst: bool, no_scan: bool) -> None:
         click.echo("error: REDIS_URL: not set; the worker needs Redis. Without Redis, run "
                    "`navigator reminders send` from cron.", err=True)
         sys.exit(2)
+    if not current_app.config.get("MAIL_URL"):
+        click.echo("warning: MAIL_URL: not set; reminders cannot be sent by email (text "
+                   "messages only where all three TWILIO_* settings are given).", err=True)
     jobs.run_worker(current_app._get_current_object(), burst=burst, scan_now=not no_scan)
 
 

@@ -17,6 +17,21 @@ def test_compose_file_parses_and_mounts_files_that_exist():
     assert compose["services"]["app1"]["healthcheck"]["test"][-1].find("/readyz") > 0
 
 
+def test_compose_gives_the_worker_and_the_apps_the_mail_settings():
+    """The reminders worker sends the emails (and the apps the "email me my link" form): both
+    get MAIL_URL and MAIL_FROM, passed through from the environment."""
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    assert services["worker"]["command"] == ["navigator", "worker"]
+    for name in ("worker", "app1", "app2"):
+        environment = services[name]["environment"]
+        for setting in ("MAIL_URL", "MAIL_FROM", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                        "TWILIO_FROM_NUMBER", "PUBLIC_BASE_URL", "REDIS_URL"):
+            assert setting in environment, (name, setting)
+        assert environment["MAIL_URL"].startswith("${MAIL_URL")
+    example = (DEPLOY / "navigator.env.example").read_text()
+    assert "\nMAIL_URL=smtp" in example and "\nMAIL_FROM=" in example
+
+
 def test_dockerfile_copies_what_the_app_reads_at_run_time():
     # "COPY [--chown=...] SOURCE... DEST": the last source is the second-to-last word
     copied = {line.split()[-2] for line in (DEPLOY / "Dockerfile").read_text().splitlines()

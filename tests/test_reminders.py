@@ -457,6 +457,19 @@ def test_worker_command_needs_redis(runner, app):
     assert result.exit_code == 2 and "REDIS_URL" in result.output
 
 
+def test_worker_command_warns_when_no_email_can_be_sent(runner, app, monkeypatch):
+    from navigator import jobs
+
+    started = []
+    monkeypatch.setattr(jobs, "run_worker", lambda *args, **kwargs: started.append(kwargs))
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", MAIL_URL="")
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0 and started
+    assert "MAIL_URL: not set; reminders cannot be sent by email" in result.output
+    app.config["MAIL_URL"] = "smtp://127.0.0.1:2525"
+    assert "MAIL_URL" not in runner.invoke(args=["worker", "--burst"]).output
+
+
 def test_reminders_send_command_runs_one_pass(runner, mail_app, smtp):
     result = runner.invoke(args=["reminders", "send"])
     assert result.exit_code == 0, result.output
