@@ -43,6 +43,37 @@ def _parse_date(_ctx, _param, value: str | None) -> date:
 
 rules_option = click.option("--rules", "rules", metavar="DIR", default=None,
                             help="Rules folder (default: RULES_DIR or ./rules).")
+translations_option = click.option(
+    "--translations", "translations_dir", metavar="DIR", default=None,
+    help="Folder of the translation catalogues (default: navigator/translations).")
+lang_option = click.option(
+    "--lang", "lang", type=click.Choice(["en", "es"]), default="en", show_default=True,
+    help="Language of the plan's texts (keys, ids and values stay the same).")
+
+
+def _translation_problems(rules: str | None, translations_dir: str | None,
+                          required: bool | None) -> tuple[list[str], list[str]]:
+    """(problems, notes): each rule text that a required language lacks, and each translation
+    whose placeholders differ, named; for a language not yet required, how many it lacks."""
+    from navigator.engine.rules_i18n import (
+        LANGUAGES,
+        REQUIRED_LANGUAGES,
+        check_catalogue,
+        extract_rules,
+    )
+
+    messages = extract_rules(_rules_dir(rules))
+    problems, notes = [], []
+    for lang in LANGUAGES[1:]:
+        found = check_catalogue(messages, lang, translations_dir)
+        must = lang in REQUIRED_LANGUAGES if required is None else required
+        problems += [f"translations: {lang}: {p}" for p in found
+                     if must or p.kind in ("placeholders", "catalogue")]
+        lacking = sum(1 for p in found if p.kind in ("missing", "fuzzy"))
+        if lacking and not must:
+            notes.append(f"translations: {lang}: {lacking} of {len(messages)} texts not yet "
+                         "translated")
+    return problems, notes
 
 
 @click.group("rules")
@@ -52,12 +83,18 @@ def rules_group() -> None:
 
 @rules_group.command("check")
 @rules_option
+@translations_option
+@click.option("--require-translations/--no-require-translations", "require_translations",
+              default=None, help="Fail when a text has no translation (default: for the "
+              "languages marked complete, rules_i18n.REQUIRED_LANGUAGES).")
 @click.option("--stats", is_flag=True,
               help="Also print the share of steps with an official source and of verified facts "
                    "(see docs/DATA_QUALITY.md).")
-def rules_check(rules: str | None, stats: bool) -> None:
+def rules_check(rules: str | None, stats: bool, translations_dir: str | None,
+                require_translations: bool | None) -> None:
     """Check what the app checks before it accepts rules: every rule file, questions.yaml and
-    the rule cases in rules/tests. Exit 1 on any problem, naming it."""
+    the rule cases in rules/tests; and that every text of the rules has a Spanish translation
+    with the same placeholders. Exit 1 on any problem, naming it."""
     from navigator.questionnaire import (
         QuestionnaireInvalid,
         default_questions_path,
@@ -76,14 +113,67 @@ def rules_check(rules: str | None, stats: bool) -> None:
     except RulesInvalid as exc:
         click.echo(str(exc), err=True)
         failed = True
+    translation_problems, translation_notes = _translation_problems(
+        rules, translations_dir, require_translations)
+    if translation_problems:
+        shown = translation_problems[:60]
+        more = len(translation_problems) - len(shown)
+        click.echo("\n".join(shown + ([f"… and {more} more"] if more else [])), err=True)
+        click.echo("(run `navigator rules extract` to bring new texts into the catalogue, then "
+                   "translate them in the .po file)", err=True)
+        failed = True
     if failed:
         sys.exit(1)
     counts = ", ".join(f"{n} {k}" for k, n in book.counts().items())
     click.echo(f"rules OK: version {book.version}, reviewed {book.reviewed.isoformat()}: {counts}; "
-               f"questions OK; {cases} rule cases pass")
+               f"questions OK; {cases} rule cases pass; "
+               f"translations {'incomplete' if translation_notes else 'OK'}")
+    for note in translation_notes:
+        click.echo(note)
     if stats:
         from navigator.engine.quality import measure, report
         click.echo("\n".join(report(measure(book))))
+
+
+@rules_group.command("extract")
+@rules_option
+@translations_option
+@click.option("--pot", "pot_path", metavar="FILE", default=None,
+              help="Also write the template (rules.pot) here.")
+@click.option("--compile", "compile_mo", is_flag=True,
+              help="Also compile each catalogue to rules.mo (make does this; not committed).")
+def rules_extract(rules: str | None, translations_dir: str | None, pot_path: str | None,
+                  compile_mo: bool) -> None:
+    """Bring the rules' texts into each language's rules.po (as `pybabel extract` and
+    `pybabel update` do for the `rules` domain): new English texts come in untranslated, a
+    changed one keeps its old translation marked fuzzy, removed ones become obsolete."""
+    from navigator.engine.rules_i18n import (
+        LANGUAGES,
+        compile_catalogue,
+        extract_rules,
+        update_catalogue,
+        write_template,
+    )
+
+    messages = extract_rules(_rules_dir(rules))
+    if pot_path:
+        write_template(messages, pot_path)
+    for lang in LANGUAGES[1:]:
+        path = update_catalogue(messages, lang, translations_dir)
+        click.echo(f"{path}: {len(messages)} texts")
+        if compile_mo:
+            click.echo(str(compile_catalogue(lang, translations_dir)))
+
+
+@rules_group.command("compile")
+@translations_option
+def rules_compile(translations_dir: str | None) -> None:
+    """Compile each language's rules.po to rules.mo (reviewed translations only)."""
+    from navigator.engine.rules_i18n import LANGUAGES, catalogue_path, compile_catalogue
+
+    for lang in LANGUAGES[1:]:
+        if catalogue_path(lang, translations_dir).exists():
+            click.echo(str(compile_catalogue(lang, translations_dir)))
 
 
 @rules_group.command("test")
@@ -114,7 +204,8 @@ def rules_test(rules: str | None) -> None:
               "(sources once, docs/API.md) without spaces; jsonl: one plan document per line, "
               "streamed; text: for reading.")
 @rules_option
-def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> None:
+@lang_option
+def plan_command(answers_file, as_of: date, output: str, rules: str | None, lang: str) -> None:
     """Print the access plan for the answers in ANSWERS_FILE (- for standard input).
 
     A JSON array of answers gives an array of plans in the same order. With --format jsonl the
@@ -123,7 +214,7 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> N
     """
     book = _load_book(rules)
     if output == "jsonl":
-        _stream_plans(answers_file, as_of, book)
+        _stream_plans(answers_file, as_of, book, lang)
         return
     try:
         raw = json.load(answers_file)
@@ -140,13 +231,13 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> N
         for problem in problems:
             errors.append(f"error: {prefix}{problem.field}: {problem.message}")
         if answers is not None:
-            plans.append(evaluate(answers, as_of, book))
+            plans.append(evaluate(answers, as_of, book, lang=lang))
     if errors:
         click.echo("\n".join(errors), err=True)
         sys.exit(2)
     if output == "text":
         from navigator.engine.textplan import plan_as_text
-        click.echo("\n\n".join(plan_as_text(p) for p in plans))
+        click.echo("\n\n".join(plan_as_text(p, lang) for p in plans))
         return
     if output == "compact":
         import orjson
@@ -160,14 +251,18 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None) -> N
     click.echo(json.dumps(data if batch else data[0], indent=2, ensure_ascii=False))
 
 
-def _stream_plans(answers_file, as_of: date, book) -> None:
-    from navigator.services.batch import (InputInvalid, iter_json_values, plan_records,
-                                          write_json_lines)
+def _stream_plans(answers_file, as_of: date, book, lang: str = "en") -> None:
+    from navigator.services.batch import (
+        InputInvalid,
+        iter_json_values,
+        plan_records,
+        write_json_lines,
+    )
 
     out = sys.stdout.buffer
     try:
         plans, invalid = write_json_lines(
-            plan_records(iter_json_values(answers_file), as_of, book), out)
+            plan_records(iter_json_values(answers_file), as_of, book, lang=lang), out)
     except (InputInvalid, UnicodeDecodeError) as exc:
         out.flush()
         click.echo(f"error: input: {exc}", err=True)

@@ -18,35 +18,45 @@ from navigator.engine.loader import (
 from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Resource, Source, Step
 from navigator.engine.programs import assess
 from navigator.engine.relevance import fits, person_coverages, state_source_ids
+from navigator.engine.rules_i18n import N_, RulesTranslation, format_date, translations
 from navigator.engine.text import Placeholder, Text, lookup
-from navigator.textformat import us_date, usd
+from navigator.textformat import usd
 
 # What a plan says under a date that has passed, when the rule gives nothing more specific.
 PASSED_DEFAULT = {
-    "appeal": ("This date has passed. Ask anyway: a late request is often accepted when you show "
-               "a good reason (good cause), such as illness or a notice that reached you late; "
-               "or ask your doctor to send a new request, which starts a new decision and a new "
-               "deadline."),
-    "timeline": "This date has passed: do it now, before your Medicare starts.",
+    "appeal": N_("This date has passed. Ask anyway: a late request is often accepted when you "
+                 "show a good reason (good cause), such as illness or a notice that reached you "
+                 "late; or ask your doctor to send a new request, which starts a new decision "
+                 "and a new deadline."),
+    "timeline": N_("This date has passed: do it now, before your Medicare starts."),
 }
 PROGRAM_CACHE_SIZE = 20_000
 
 
-def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None) -> Plan:
+def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None,
+             lang: str | RulesTranslation | None = None) -> Plan:
     """The access plan for valid answers on a date. Raises AnswersInvalid for invalid answers.
 
-    `book` defaults to the rules shipped in the project's rules/ folder.
+    `book` defaults to the rules shipped in the project's rules/ folder. `lang` ("en", "es"; a
+    tag like "es-US" works too) is the language of the plan's texts: the rules' words are looked
+    up in the `rules` catalogue of that language (navigator/translations) before their
+    placeholders are filled, and dates in them are written the language's way. Ids, keys and
+    values such as dates and urls are the same in every language. A loaded RulesTranslation
+    (rules_i18n.translations(lang, folder)) may be given instead of a language code.
     """
     book = book or default_rulebook()
     clean, errors = validate_answers(answers, as_of, book)
     if errors:
         raise AnswersInvalid(errors)
-    return _evaluate(clean, as_of, book)
+    tr = lang if isinstance(lang, RulesTranslation) else translations(lang)
+    return _evaluate(clean, as_of, book, tr)
 
 
-def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
+def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook,
+              tr: RulesTranslation | None = None) -> Plan:
     facts = derive(answers, as_of, book)
-    context = _Context(answers, facts, as_of, book)
+    context = _Context(answers, facts, as_of, book, tr or translations(None))
+    tr = context.tr
     fired = [rule for rule in book.rules_for(answers["coverage"]) if rule.applies(facts)]
 
     route = "none"
@@ -70,8 +80,9 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook) -> Plan:
             resource_ids.setdefault(resource_id)
         for letter_id in rule.letters:
             if letter_id not in letters:
-                letters[letter_id] = Letter(id=letter_id, title=book.letters[letter_id].title,
-                                            why=rule.why)
+                letters[letter_id] = Letter(id=letter_id,
+                                            title=tr.gettext(book.letters[letter_id].title),
+                                            why=tr.gettext(rule.why))
         warnings.extend(context.render(text) for text in rule.warnings)
 
     placed.sort(key=lambda item: item[:3])
@@ -108,7 +119,9 @@ def _with_programs(step: Step, compiled: CompiledStep, usable: list[str]) -> Ste
 class _Context:
     """What one evaluation renders with: answers, the state and pump entries, parameters."""
 
-    def __init__(self, answers: dict, facts: dict, as_of: date, book: RuleBook):
+    def __init__(self, answers: dict, facts: dict, as_of: date, book: RuleBook,
+                 tr: RulesTranslation):
+        self.tr = tr
         self.facts = facts
         self.as_of = as_of
         self.book = book
@@ -133,15 +146,18 @@ class _Context:
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         if isinstance(value, bool):
-            return "yes" if value else "no"
+            return self.tr.gettext(N_("yes") if value else N_("no"))
         if isinstance(value, date):
-            return us_date(value)
+            return format_date(value, self.tr.lang)
         if isinstance(value, list):
             return ", ".join(map(str, value))
+        if isinstance(value, str):          # a state file's words (e.g. when counting starts)
+            return self.tr.gettext(value)
         return str(value)
 
     def render(self, text: Text) -> str:
-        return text.render(self.values)
+        """The text in the plan's language, its placeholders filled after translation."""
+        return self.tr.text(text).render(self.values)
 
     def source(self, source_id: str) -> Source:
         return self.book.source_output(source_id)
@@ -158,7 +174,7 @@ class _Context:
         source_ids = self._source_ids(step)
         return Step(
             id=step.id, rule_id=rule.id, title=self.render(step.title),
-            detail=self.render(step.detail), why=rule.why,
+            detail=self.render(step.detail), why=self.tr.gettext(rule.why),
             sources=[self.source(s) for s in source_ids],
             deadline=due.day if due else None,
             deadline_kind=due.kind if due else None,
@@ -185,30 +201,33 @@ class _Context:
     def confirm(self, step: CompiledStep, source_ids: tuple[str, ...]) -> str | None:
         """A note naming each fact of the step that is not confirmed in an official source."""
         texts = self.book.texts.confirm
+        t = self.tr.gettext
         facts = [self._fact_label(p) for p in step.checked_placeholders if self._unverified(p)]
         for source_id in source_ids:
             spec = self.book.sources[source_id]
             if not spec.verified:
-                facts.append(spec.claim or texts.source.format(source=f"“{spec.title}”"))
+                facts.append(t(spec.claim) if spec.claim
+                             else t(texts.source).format(source=f"“{spec.title}”"))
         if not facts:
             return None
-        who = self.render(step.confirm_with) if step.confirm_with else texts.default_who
+        who = self.render(step.confirm_with) if step.confirm_with else t(texts.default_who)
         listed = texts.separator.join(dict.fromkeys(facts))
-        return f"{texts.lead.format(facts=listed)} {texts.ask.format(who=who)}"
+        return f"{t(texts.lead).format(facts=listed)} {t(texts.ask).format(who=who)}"
 
     def _fact_label(self, placeholder: Placeholder) -> str:
         dotted = ".".join(placeholder.path)
         texts = self.book.texts
+        t = self.tr.gettext
         if placeholder.root == "param":
-            return self._parameter_spec(placeholder.path).label
+            return t(self._parameter_spec(placeholder.path).label)
         if placeholder.root == "state":
             label = texts.state_fields.get(dotted)
             owner = self.state.name
-            return label.format(state=owner) if label else texts.field_fallback.format(
+            return t(label).format(state=owner) if label else t(texts.field_fallback).format(
                 owner=owner, field=dotted.replace("_", " "))
         owner = self.pump.name if self.pump else ""
         label = texts.pump_fields.get(dotted)
-        return label.format(pump=owner) if label else texts.field_fallback.format(
+        return t(label).format(pump=owner) if label else t(texts.field_fallback).format(
             owner=owner, field=dotted.replace("_", " "))
 
     def _unverified(self, placeholder: Placeholder) -> bool:
@@ -246,7 +265,8 @@ class _Context:
         day = self._counted(spec, start)
         passed = None
         if day < self.as_of:
-            passed = self.render(spec.if_passed) if spec.if_passed else PASSED_DEFAULT[kind]
+            passed = (self.render(spec.if_passed) if spec.if_passed
+                      else self.tr.gettext(PASSED_DEFAULT[kind]))
         return _Due(day, kind, None, passed)
 
     def _counted(self, spec: CompiledDeadline, start: date) -> date:
@@ -280,9 +300,10 @@ class _Context:
     def program(self, program_id: str) -> Program:
         spec = self.book.programs[program_id]
         eligible, reason = assess(spec, self.facts, self.book.pump_names, self.book.cgms,
-                                  self.book.program_reasons, coverages=self.book.coverages)
+                                  self.book.program_reasons, coverages=self.book.coverages,
+                                  tr=self.tr)
         # Plans share Program objects (frozen); most people fall in a few eligibility outcomes.
-        key = (program_id, eligible, reason)
+        key = (program_id, eligible, reason, self.tr.lang)
         cached = self.book.program_outputs.get(key)
         if cached is None:
             cached = self._build_program(spec, eligible, reason)
@@ -297,7 +318,8 @@ class _Context:
             contact = Contact(name=spec.sponsor, phone=apply.phone, url=apply.url)
         return Program(
             id=spec.id, name=spec.name, sponsor=spec.sponsor, kind=spec.kind,
-            covers=list(spec.covers), eligible=eligible, reason=reason, how_to_apply=apply.text,
+            covers=list(spec.covers), eligible=eligible, reason=reason,
+            how_to_apply=self.tr.gettext(apply.text),
             contact=contact, sources=[self.source(s) for s in spec.sources], verified=spec.verified,
             status=spec.status)
 
@@ -306,7 +328,8 @@ class _Context:
         contact = None
         if spec.phone or spec.url:
             contact = Contact(name=spec.sponsor, phone=spec.phone, url=spec.url)
-        return Resource(id=spec.id, name=spec.name, sponsor=spec.sponsor, what=spec.what,
+        return Resource(id=spec.id, name=spec.name, sponsor=spec.sponsor,
+                        what=self.tr.gettext(spec.what),
                         contact=contact, sources=[self.source(s) for s in spec.sources],
                         verified=spec.verified)
 

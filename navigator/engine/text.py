@@ -24,6 +24,7 @@ class Text:
     parts: tuple[str | Placeholder, ...]
     placeholders: tuple[Placeholder, ...] = ()
     literal: str | None = None       # the whole text when it has no placeholder
+    source: str = ""                 # the text as written (its msgid in the rules domain)
 
     def render(self, context: dict[str, Any]) -> str:
         if self.literal is not None:
@@ -44,7 +45,7 @@ def parse_text(source: str) -> Text:
     if position < len(source) or not parts:
         parts.append(source[position:])
     placeholders = tuple(p for p in parts if isinstance(p, Placeholder))
-    return Text(tuple(parts), placeholders, None if placeholders else "".join(parts))
+    return Text(tuple(parts), placeholders, None if placeholders else "".join(parts), source)
 
 
 def lookup(placeholder: Placeholder, context: dict[str, Any]) -> Any:

@@ -25,6 +25,16 @@ PREFER_NOT_SUFFIX = "_prefer_not"
 MAX_TYPED_LENGTH = 40          # numbers, money and dates: anything longer is a mistake
 
 
+def data_text(text: str) -> str:
+    """Words from the questions file in the request's language: the rules' catalogue (the
+    `rules` domain, navigator/translations/<lang>/LC_MESSAGES/rules.po), else the app's own."""
+    from navigator.engine.rules_i18n import translations
+    from navigator.extensions import select_locale
+
+    rules_text = translations(select_locale())
+    return rules_text.gettext(text) if text in rules_text else gettext(text)
+
+
 def token_for(value: Any) -> str:
     """The form value of an answer: booleans as true/false, null as UNSAID."""
     if value is None:
@@ -57,7 +67,7 @@ class AnswerCheck:
             if question.spec.optional:
                 field.answer = None
                 return
-            raise ValidationError(gettext(question.spec.error))
+            raise ValidationError(data_text(question.spec.error))
         if question.kind in ("enum", "bool"):
             field.answer = self._choice(raw)
         elif question.kind == "date":
@@ -71,7 +81,7 @@ class AnswerCheck:
         for option in self.question.spec.options:
             if token_for(option.value) == raw:
                 return option.value
-        raise ValidationError(gettext(self.question.spec.error))
+        raise ValidationError(data_text(self.question.spec.error))
 
     def _number(self, raw: str) -> int | float:
         spec = FIELDS[self.question.field]
@@ -112,11 +122,11 @@ class AnswerCheck:
 def _make_field(question: Question, as_of: date):
     spec = question.spec
     check = [AnswerCheck(question, as_of)]
-    label = gettext(spec.question)
+    label = data_text(spec.question)
     if question.widget in ("radios", "select"):
-        choices = [SelectChoice(token_for(o.value), gettext(o.label)) for o in spec.options]
+        choices = [SelectChoice(token_for(o.value), data_text(o.label)) for o in spec.options]
         if spec.prefer_not_label:
-            choices.append(SelectChoice(UNSAID, gettext(spec.prefer_not_label)))
+            choices.append(SelectChoice(UNSAID, data_text(spec.prefer_not_label)))
         field_class = RadioField if question.widget == "radios" else SelectField
         if field_class is SelectField:
             choices.insert(0, SelectChoice("", gettext("Select one")))
@@ -151,7 +161,7 @@ def build_form(page: Page, answers: dict[str, Any], as_of: date, formdata=None,
         setattr(PageForm, question.field, _make_field(question, as_of))
         if question.widget == "money" and question.spec.prefer_not_label:
             setattr(PageForm, question.field + PREFER_NOT_SUFFIX,
-                    BooleanField(gettext(question.spec.prefer_not_label)))
+                    BooleanField(data_text(question.spec.prefer_not_label)))
         if question.field in answers:
             initial.update(_initial(question, answers[question.field]))
     form = PageForm(formdata=formdata, data=initial, **({} if csrf else {"meta": {"csrf": False}}))

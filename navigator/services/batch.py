@@ -36,14 +36,16 @@ def iter_json_values(stream: IO[str]) -> Iterator[Any]:
         yield from reader.values()
 
 
-def plan_records(items: Iterable[Any], as_of: date, book: RuleBook) -> Iterator[dict]:
-    """A plan document per item, or `{"index": i, "errors": [...]}` for answers that are invalid."""
+def plan_records(items: Iterable[Any], as_of: date, book: RuleBook,
+                 lang: str | None = None) -> Iterator[dict]:
+    """A plan document per item, or `{"index": i, "errors": [...]}` for answers that are invalid.
+    `lang`: the language of the plans' texts."""
     for index, item in enumerate(items):
         answers, problems = validate_answers(item, as_of, book)
         if answers is None:
             yield {"index": index, "errors": [p.as_dict() for p in problems]}
         else:
-            yield plan_document(evaluate(answers, as_of, book))
+            yield plan_document(evaluate(answers, as_of, book, lang=lang))
 
 
 def write_json_lines(records: Iterable[dict], out: IO[bytes]) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from flask_limiter.util import get_remote_address
 
 from navigator import db, rulebook
 from navigator.engine import evaluate, validate_answers
+from navigator.engine.rules_i18n import DEFAULT_LANGUAGE, LANGUAGES
 from navigator.extensions import csrf, limiter
 from navigator.services.api_keys import find_active_key
 from navigator.services.batch import plan_records
@@ -73,9 +74,32 @@ def _json_body():
         return None
 
 
+def _language() -> str | None:
+    """The plan's language: ?lang= (en or es), else the Accept-Language header's best match,
+    else English. None for a ?lang= the rules are not written in."""
+    asked = request.args.get("lang")
+    if asked is not None:
+        return asked if asked in LANGUAGES else None
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
+
+
+def _language_error():
+    return _errors(422, "lang", f"must be one of {', '.join(LANGUAGES)}")
+
+
+def _in_language(response, lang: str):
+    response.headers["Content-Language"] = lang
+    response.vary.add("Accept-Language")
+    return response
+
+
 @bp.post("/plan")
 def plan():
-    """Answers in, plan out: 200 with the plan, 422 with field errors, 415/400 for non-JSON."""
+    """Answers in, plan out: 200 with the plan, 422 with field errors, 415/400 for non-JSON.
+    The texts are in the language of ?lang= or Accept-Language (the keys stay English)."""
+    lang = _language()
+    if lang is None:
+        return _language_error()
     body = _json_body()
     if body is None:
         return _errors(400, "body", "is not valid JSON")
@@ -83,7 +107,8 @@ def plan():
     answers, errors = validate_answers(body, as_of, rulebook.current())
     if errors:
         return jsonify({"errors": [e.as_dict() for e in errors]}), 422
-    return jsonify(evaluate(answers, as_of, rulebook.current()).model_dump(mode="json"))
+    plan = evaluate(answers, as_of, rulebook.current(), lang=lang)
+    return _in_language(jsonify(plan.model_dump(mode="json")), lang)
 
 
 @bp.post("/plans")
@@ -92,6 +117,9 @@ def plans():
     if _api_key() is None:
         return _errors(401, "Authorization",
                        "send an organisation's API key as 'Authorization: Bearer <key>'")
+    lang = _language()
+    if lang is None:
+        return _language_error()
     body = _json_body()
     if body is None:
         return _errors(400, "body", "is not valid JSON")
@@ -100,10 +128,10 @@ def plans():
     if len(body) > MAX_BATCH:
         return _errors(413, "body", f"holds {len(body)} answers; send at most {MAX_BATCH} "
                                     "per request")
-    results = list(plan_records(body, date.today(), rulebook.current()))
+    results = list(plan_records(body, date.today(), rulebook.current(), lang=lang))
     invalid = sum(1 for r in results if "errors" in r)
-    return jsonify({"format": "navigator.plan/2", "plans": len(results) - invalid,
-                    "invalid": invalid, "results": results})
+    return _in_language(jsonify({"format": "navigator.plan/2", "plans": len(results) - invalid,
+                                 "invalid": invalid, "results": results}), lang)
 
 
 @bp.get("/rules")

@@ -71,6 +71,18 @@ def _json(schema_ref: str, description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": REF.format(model=schema_ref)}}}}
 
 
+# The language of a plan's texts: ?lang= first, else the Accept-Language header, else English.
+LANGUAGE_PARAMETERS = [
+    {"name": "lang", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": ["en", "es"]},
+     "description": "Language of the plan's texts (titles, details, reasons, notes). Keys, ids, "
+                    "dates and urls are the same in every language. Default: the "
+                    "Accept-Language header's best match, else en."},
+    {"name": "Accept-Language", "in": "header", "required": False,
+     "schema": {"type": "string"}, "description": "Used when ?lang= is not given, e.g. `es-US`."},
+]
+
+
 @functools.cache
 def openapi_document(pump_ids: tuple[str, ...]) -> dict[str, Any]:
     """The document for the rules in use: `pump_ids` are the ids of their pump catalogue."""
@@ -114,6 +126,7 @@ def openapi_document(pump_ids: tuple[str, ...]) -> dict[str, Any]:
             "/plan": {"post": {
                 "summary": "One plan, in the full shape (each source written out where cited)",
                 "security": [{}, {"apiKey": []}],
+                "parameters": LANGUAGE_PARAMETERS,
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": REF.format(model="Answers")}}}},
                 "responses": {"200": _json("Plan", "The access plan"),
@@ -122,6 +135,7 @@ def openapi_document(pump_ids: tuple[str, ...]) -> dict[str, Any]:
             "/plans": {"post": {
                 "summary": f"Up to {MAX_BATCH} plans at once, as plan documents (sources once)",
                 "security": [{"apiKey": []}],
+                "parameters": LANGUAGE_PARAMETERS,
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "array", "maxItems": MAX_BATCH,
                     "items": {"$ref": REF.format(model="Answers")}}}}},

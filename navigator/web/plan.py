@@ -58,7 +58,8 @@ def _current_plan(as_of: date | None = None) -> Plan | Response:
     answers, errors = validate_answers(case.answers, as_of, rulebook.current())
     if errors:
         return redirect(resume_target(case.answers))
-    return evaluate(answers, as_of, rulebook.current())
+    # The plan's own texts (the rules' words) in the page's language.
+    return evaluate(answers, as_of, rulebook.current(), lang=select_locale())
 
 
 def _context(plan: Plan) -> dict:

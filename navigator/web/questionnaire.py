@@ -18,7 +18,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,6 +32,7 @@ from navigator.extensions import limiter
 from navigator.models import Case
 from navigator.questionnaire import Page, Questionnaire, load_questionnaire
 from navigator.questionnaire.forms import PREFER_NOT_SUFFIX, build_form, form_answers
+from navigator.questionnaire.forms import data_text as forms_data_text
 from navigator.services import calls as call_log
 from navigator.services import cases, reminders
 from navigator.services.messaging import Mailer, SendError
@@ -73,8 +73,9 @@ def _load_questions(state) -> None:
 
 @bp.app_template_global("data_text")
 def data_text(text: str) -> str:
-    """Translate text from the questions file as it is: it may hold a literal "%"."""
-    return gettext(text)
+    """Text from the rule files (questions, hints, option labels) in the page's language: the
+    rules' catalogue (the `rules` domain), else the app's own. It may hold a literal "%"."""
+    return forms_data_text(text)
 
 
 def questionnaire() -> Questionnaire:
