@@ -78,6 +78,16 @@ def check_case(book: RuleBook, file: str, case: RuleCase) -> CaseResult:
         fail(f"fpl_percent: expected {expect.fpl_percent}, got {plan.fpl_percent}")
     if expect.warnings is not None and len(plan.warnings) < expect.warnings:
         fail(f"warnings: expected at least {expect.warnings}, got {len(plan.warnings)}")
+    known = {rule.id for rule in book.rules}
+    unknown = [r for r in (*expect.rules, *expect.rules_absent) if r not in known]
+    if unknown:
+        fail(f"rules: no rule has the id {unknown}")
+    missing_rules = [r for r in expect.rules if r not in plan.trace]
+    if missing_rules:
+        fail(f"rules that should fire: {missing_rules}")
+    fired = [r for r in expect.rules_absent if r in plan.trace]
+    if fired:
+        fail(f"rules that should not fire: {fired}")
     return result
 
 

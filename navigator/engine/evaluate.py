@@ -194,7 +194,7 @@ class _Context:
             ids = tuple(dict.fromkeys(
                 (*ids, *state_source_ids(self.state, step.state_sources, self.book.sources))))
         facts = self.facts
-        has = person_coverages(facts)
+        has = tuple(dict.fromkeys((*person_coverages(facts), *step.speaks_for)))
         return tuple(s for s in ids
                      if fits(self.book.sources[s], has, facts["state"], facts["pump_wanted"]))
 

@@ -71,11 +71,17 @@ def fpl_percent(book: RuleBook, state: str, household_size: int, income: float |
 
 def medicaid_income_screen(state_limits: Any, age: int, household_size: int,
                            percent: float | None, pregnant: bool | None = None, *,
-                           child_age_limit: int) -> str:
+                           child_age_limit: int, on_medicare: bool = False) -> str:
     """Income alone against the state's published limit for someone of this age (and pregnancy).
     `child_age_limit`: the age under which the children's limit applies (parameter
-    medicaid.child_age_limit)."""
-    if percent is None:
+    medicaid.child_age_limit).
+
+    The state files hold the children's, parents', pregnancy and expansion adults' limits. The
+    expansion adult group ends at 64 and excludes people entitled to Medicare; Medicaid for people
+    65 or older or on Medicare follows the aged, blind and disabled rules, whose limits the files do
+    not hold, so for them the screen is unknown (never "likely" on the adults' limit).
+    """
+    if percent is None or on_medicare or age >= MEDICARE_AGE:
         return "unknown"
     if age < child_age_limit:
         limit = state_limits.children
@@ -234,7 +240,8 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         medicaid_income_screen=medicaid_income_screen(
             state.medicaid.income_limits_pct_fpl, answers["age"], answers["household_size"],
             percent, answers.get("pregnant"),
-            child_age_limit=book.parameter("medicaid.child_age_limit", as_of)),
+            child_age_limit=book.parameter("medicaid.child_age_limit", as_of),
+            on_medicare=answers["coverage"] in MEDICARE),
         under_epsdt_age=answers["age"] < book.parameter("epsdt.age_limit", as_of),
         federal_program=(book.coverages[answers["coverage"]].federal_program
                          or bool(answers.get("also_medicaid"))),

@@ -110,6 +110,7 @@ class CompiledStep:
     when: Any = None                         # that condition as written, for the rules check
     urgent: bool = False
     program_ids: tuple[str, ...] = ()        # the programs an urgent step points to
+    speaks_for: tuple[str, ...] = ()         # coverages whose sources fit the step for everyone
 
 
 @dataclass(frozen=True)
@@ -822,7 +823,8 @@ class _Checker:
                             confirm_with=confirm, checked_placeholders=checked,
                             state_sources=_as_tuple(spec.state_sources), applies=applies,
                             when=spec.when,
-                            urgent=spec.urgent, program_ids=tuple(spec.programs))
+                            urgent=spec.urgent, program_ids=tuple(spec.programs),
+                            speaks_for=tuple(spec.speaks_for))
 
     def deadline(self, rel, item, where, spec: schema.DeadlineSpec) -> CompiledDeadline:
         counts = [name for name in ("days", "months", "parameter", "state")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from navigator.engine import schema
@@ -164,8 +164,7 @@ class SourceChecker:
         # against the step's situations (its condition narrows the rule's).
         self._check_relevance(rule, None, rule.source_ids, rule.when)
         for step in rule.steps:
-            situations = list(self.situations(step_when(rule, step), step.all_source_ids,
-                                              step.state_sources))
+            situations = self.step_situations(rule, step)
             self._check_relevance(rule, step, step.source_ids, None, situations)
             missing = self.without_official_source(rule, step, situations)
             for coverage, situations in missing.items():
@@ -181,13 +180,21 @@ class SourceChecker:
         """The situations, by coverage, in which the step would cite no official source."""
         missing: dict[str, list[Situation]] = defaultdict(list)
         if situations is None:
-            situations = list(self.situations(step_when(rule, step), step.all_source_ids,
-                                              step.state_sources))
+            situations = self.step_situations(rule, step)
         for situation in situations:
             cited = self.cited(step.all_source_ids, step.state_sources, situation)
             if not any(self.sources[s].official for s in cited):
                 missing[situation.coverage].append(situation)
         return missing
+
+    def step_situations(self, rule: CompiledRule, step: CompiledStep) -> list[Situation]:
+        """The situations a step can appear in; the coverages it speaks for join each person's."""
+        situations = self.situations(step_when(rule, step), step.all_source_ids,
+                                     step.state_sources)
+        if not step.speaks_for:
+            return list(situations)
+        return [replace(s, coverages=tuple(dict.fromkeys((*s.coverages, *step.speaks_for))))
+                for s in situations]
 
     def _check_relevance(self, rule: CompiledRule, step: CompiledStep | None,
                          source_ids: tuple[str, ...], when: Any,

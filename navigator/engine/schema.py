@@ -484,6 +484,9 @@ class StepSpec(Strict):
     # with the programs named here (when the plan lists them and does not rule them out).
     urgent: StrictBool = False
     programs: list[str] = []
+    # Coverages the step speaks about whatever the person has now (the Medicare someone turning
+    # 65 is about to join): the sources of these coverages fit the step too.
+    speaks_for: list[Coverage] = []
 
 
 class RuleSpec(Strict):
@@ -524,6 +527,8 @@ class CaseExpect(Strict):
     steps_exact: list[str] | None = None # the plan's steps, exactly and in this order
     fpl_percent: Number | None = None
     warnings: StrictInt | None = None
+    rules: list[str] = []                # ids of rules that must fire (the plan's trace)
+    rules_absent: list[str] = []         # ids of rules that must not fire (e.g. a warning's rule)
     errors: list[str] = []
 
 
