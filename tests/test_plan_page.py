@@ -14,6 +14,7 @@ from navigator import rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.services.calendar import deadlines_calendar
 from navigator.services.pdf import RefusedURL, StaticOnlyFetcher
+from navigator.web.plan import tel_href
 from tests.test_questionnaire import MEDICAID_CHILD_JOURNEY, MEDICARE_JOURNEY, stored_answers, walk
 
 
@@ -232,3 +233,45 @@ def test_calendar_reminds_a_week_and_a_day_before(app, medicare_client):
     for event in events:
         triggers = sorted(alarm.decoded("trigger").days for alarm in event.walk("VALARM"))
         assert triggers == [-7, -1]
+
+
+URGENT_CHILD_JOURNEY = [(page, {"supplies_days_left": "3"} if page == "urgency" else data)
+                        for page, data in MEDICAID_CHILD_JOURNEY]
+
+
+def test_out_of_insulin_soon_puts_the_urgent_box_first(app, client):
+    walk(client, URGENT_CHILD_JOURNEY)
+    plan = engine_plan(app, client)
+    urgent = [step for step in plan.steps if step.urgent]
+    assert [s.id for s in urgent] == ["urgent_insulin_now", "urgent_request"]
+    assert plan.steps[:2] == urgent
+    page = client.get("/plan").get_data(as_text=True)
+    box_start = page.index('class="callout callout-urgent"')
+    box = page[box_start:page.index("</section>", box_start)]
+    # The urgent box comes before "Do this first" and the steps, and names the steps in order.
+    assert box_start < page.index('id="do-first"') < page.index('id="steps"')
+    assert re.findall(r'href="#step-([\w-]+)"', box) == ["urgent_insulin_now", "urgent_request"]
+    assert "emergency room or call 911" in box
+    # Each program the step points to is in the box with a tap-to-call number; Medicaid rules
+    # out the makers' copay and price-cap offers, so they are not there.
+    programs = {p.id: p for p in plan.programs}
+    named = urgent[0].programs
+    assert named and all(programs[p].eligible is not False for p in named)
+    for program_id in named:
+        program = programs[program_id]
+        assert str(escape(program.name)) in box
+        if program.contact and program.contact.phone:
+            assert f'href="{tel_href(program.contact.phone)}"' in box
+    ruled_out = [p for p in plan.programs if p.eligible is False and "insulin" in p.covers]
+    assert ruled_out and not any(str(escape(p.name)) in box for p in ruled_out)
+    # "Do this first" then points to the plan's next steps, not again to the urgent ones.
+    top = page[page.index('id="do-first"'):page.index('id="steps"')]
+    first = re.findall(r'href="#step-([\w-]+)"', top)[:2]
+    assert first == [s.id for s in plan.steps if not s.urgent][:2]
+
+
+def test_no_urgent_box_without_urgency(app, client):
+    walk(client, MEDICAID_CHILD_JOURNEY)
+    page = client.get("/plan").get_data(as_text=True)
+    assert "callout-urgent" not in page
+    assert not any(step.urgent for step in engine_plan(app, client).steps)

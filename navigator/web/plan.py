@@ -67,6 +67,8 @@ def _context(plan: Plan) -> dict:
                             key=lambda d: d.date)
     return {
         "plan": plan,
+        "urgent_steps": [step for step in plan.steps if step.urgent],
+        "programs_by_id": {program.id: program for program in plan.programs},
         "step_letters": step_letters(plan, rulebook.current()),
         "next_deadline": open_deadlines[0] if open_deadlines else None,
         "likely": [p for p in plan.programs if p.eligible is True],
