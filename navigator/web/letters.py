@@ -32,6 +32,7 @@ from navigator.models import Case
 from navigator.services import calls as call_log
 from navigator.services import cases
 from navigator.services import letters as letter_service
+from navigator.web.security_events import reshow_when_token_stale
 from navigator.web.session_case import case_for_request, case_route, client_id
 
 bp = Blueprint("letters", __name__)
@@ -152,6 +153,17 @@ def details():
         return redirect(url_for("letters.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("letters/details.html", form=form), status
+
+
+@reshow_when_token_stale("letters.details")
+def reshow_typed_details():
+    """The details form submitted after its security token expired: shown again with what was
+    typed (nothing saved) and a plain message; Save then saves it."""
+    if _current_case() is None:
+        return None
+    return render_template("letters/details.html", form=DetailsForm(), stale_notice=_(
+        "You were away for a while, so these details were not saved yet. What you typed is "
+        "still here: check it and press Save letter details.")), 400
 
 
 @case_route(bp, "/letters/<letter_id>", methods=["GET"])

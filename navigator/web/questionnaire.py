@@ -37,6 +37,7 @@ from navigator.services import calls as call_log
 from navigator.services import cases, reminders
 from navigator.services.messaging import Mailer, SendError
 from navigator.web import sealed
+from navigator.web.security_events import reshow_when_token_stale
 from navigator.web.session_case import (
     CASE_KEY,
     case_route,
@@ -122,6 +123,28 @@ def question_page(page_id: str):
     return render_template("questionnaire/page.html", page=page, form=form, back_url=back,
                            topic_count=len(flow.topics), errors=_error_links(form),
                            prefer_not_suffix=PREFER_NOT_SUFFIX, has_case=case is not None)
+
+
+STALE_TOKEN_NOTICE = _l("You were away for a while, so this page was not saved yet. What you "
+                        "typed is still here: check it and press Continue.")
+
+
+@reshow_when_token_stale("questionnaire.question_page")
+def reshow_typed_page():
+    """A question page submitted after its security token expired: the same page with what was
+    typed (nothing saved, no errors) and a plain message; Continue then saves it."""
+    page = questionnaire().page((request.view_args or {}).get("page_id", ""))
+    if page is None:
+        return None
+    case = current_case()
+    answers = dict(case.answers) if case else {}
+    form = build_form(page, answers, date.today(), formdata=request.form)
+    change = request.args.get("change") == "1"
+    back = url_for("questionnaire.check") if change else _back_url(questionnaire(), page, answers)
+    return render_template("questionnaire/page.html", page=page, form=form, back_url=back,
+                           topic_count=len(questionnaire().topics), errors=[],
+                           prefer_not_suffix=PREFER_NOT_SUFFIX, has_case=case is not None,
+                           stale_notice=STALE_TOKEN_NOTICE), 400
 
 
 def _store(case: Case | None, answers: dict) -> None:

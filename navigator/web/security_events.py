@@ -8,6 +8,8 @@ names one, the route, and the address in the app log.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -20,6 +22,28 @@ from navigator.services.cases import PUBLIC_ID_PATTERN
 from navigator.web.session_case import client_id
 
 REFUSED_STATUSES = (403, 404)
+
+# Forms a person may leave open for hours (its security token then expires): endpoint -> a view
+# that shows the page again from what was typed, saving nothing, with a plain message. It returns
+# None when it cannot (no such page any more), and the usual error page follows.
+RESHOW_WHEN_TOKEN_STALE: dict[str, Callable] = {}
+
+
+def reshow_when_token_stale(endpoint: str):
+    def register(view: Callable) -> Callable:
+        RESHOW_WHEN_TOKEN_STALE[endpoint] = view
+        return view
+    return register
+
+
+def _reshow_typed_form():
+    """The page again with what was typed, for a form of ours whose token went stale: the form
+    carries a token (so it came from our page), and it is the family's own page (a client's page
+    is shown only after its access check, which runs after the CSRF check)."""
+    view = RESHOW_WHEN_TOKEN_STALE.get(request.endpoint or "")
+    if view is None or not request.form.get("csrf_token") or client_id() is not None:
+        return None
+    return view()
 
 
 def _signed_in_user():
@@ -71,7 +95,8 @@ def register(app: Flask, render_error) -> None:
         app.logger.warning("CSRF token refused on %s %s from %s", request.method,
                            request.url_rule, request.remote_addr)
         _audit("csrf.refused")
-        return render_error(400)
+        reshown = _reshow_typed_form()
+        return reshown if reshown is not None else render_error(400)
 
     @app.errorhandler(TooManyRequests)
     def rate_limited(exc: TooManyRequests):
