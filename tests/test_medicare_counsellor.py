@@ -116,3 +116,38 @@ def test_a_five_year_old_working_pump_is_not_promised_a_replacement(book):
     due = step(plan, "medicare_replacement_due")
     assert "will not replace it yet" in due.detail and "new order" in due.detail
     assert step(plan, "medicare_prior_pump_user").title.startswith("If you started pumping before")
+
+
+def test_a_medicare_advantage_denial_without_a_reason_names_the_four_usual_ones(book):
+    raw = medicare(coverage="medicare_advantage", state="GA", pump_wanted="tslim_x2",
+                   denial="prior_authorization", denial_date="2026-11-20", denial_reason="unknown")
+    raw.pop("medigap")
+    plan = evaluate(raw, PLAN_DATE, book)
+    usual = step(plan, "likely_reason_ma")
+    assert "C-peptide" in usual.detail and "specific reason" in usual.detail
+
+
+def test_a_turning_65_pump_user_is_told_how_the_pump_moves_into_medicare(book):
+    raw = answers(state="OH", age=64, birth_date="1962-05-14", coverage="employer",
+                  employer_plan_funding="fully_insured", current_therapy="pump", current_pump_years=3,
+                  pump_wanted="tslim_x2", household_size=2, annual_income=85000)
+    plan = evaluate(raw, PLAN_DATE, book)
+    moves = step(plan, "turning65_current_pump")
+    assert "May 1, 2027" in moves.detail and "3 years" in moves.detail
+    assert any("lcdid=33794" in url for url in source_urls(moves))
+
+
+def test_the_savings_program_step_gives_the_persons_own_income_share(book):
+    plan = evaluate(medicare(state="PA", pump_wanted="tslim_x2", annual_income=19150), PLAN_DATE, book)
+    assert "120% of the poverty guideline before the disregard" in step(plan, "msp_apply").detail
+
+
+def test_the_2028_bidding_step_says_omnipod_is_outside_it(book):
+    plan = evaluate(medicare(pump_wanted="omnipod_5", cgm_in_use="dexcom_g7"), PLAN_DATE, book)
+    assert "Omnipod and other items paid by Part D" in step(plan, "medicare_bidding_change").detail
+
+
+def test_the_2020_medtronic_program_is_shown_as_of_unknown_status(book):
+    plan = evaluate(medicare(state="CA", pump_wanted="minimed_780g"), PLAN_DATE, book)
+    assurance = next(p for p in plan.programs if p.id == "medtronic_assurance_program")
+    assert assurance.eligible == "maybe" and "taking applications" in assurance.reason
