@@ -81,6 +81,8 @@ def test_reload_keeps_the_last_good_rules_when_a_case_fails(rules_copy, sqlite_u
         assert client.get("/healthz").get_json()["rules_version"] == good
     refusals = [r for r in caplog.records if "rules reload refused" in r.getMessage()]
     assert len(refusals) == 1 and "rule case fails" in refusals[0].getMessage()
+    assert "case '" in refusals[0].getMessage()          # the log names the case that caught it
+    assert "read_denial_notice" in refusals[0].getMessage()     # and the lost step
 
 
 @pytest.mark.parametrize("damage", ["invalid_utf8", "folder_for_a_file"])
