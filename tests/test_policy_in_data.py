@@ -3,11 +3,13 @@ changing the parameter in a copy of the rules changes the plan."""
 import shutil
 from datetime import date
 
+import pytest
 import yaml
 
-from navigator.engine import evaluate, load_rulebook
+from navigator.engine import RulesInvalid, evaluate, load_rulebook
 from navigator.engine.facts import derive
 from navigator.engine.loader import DEFAULT_RULES_DIR
+from navigator.services.letters import device_for
 from tests.answers import answers
 
 AS_OF = date(2026, 12, 1)
@@ -65,3 +67,21 @@ def test_the_childrens_income_limit_follows_its_parameter(book, tmp_path):
 def test_no_age_limit_constant_is_left_in_the_engine():
     from navigator.engine import facts
     assert not hasattr(facts, "CHILD_AGE_LIMIT")
+
+
+def test_a_letters_billing_note_is_rule_text(book, tmp_path):
+    medicare_omnipod = answers(coverage="medicare_original", age=70, pump_wanted="omnipod_5")
+    assert device_for(medicare_omnipod, book, AS_OF).billing_note == (
+        book.texts.billing_notes.part_d.format(pump=book.pumps["omnipod_5"].name))
+    copy = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, copy)
+    data = yaml.safe_load((copy / "texts.yaml").read_text())
+    data["billing_notes"]["part_d"] = "{pump}: ask the Part D plan."
+    (copy / "texts.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    changed = load_rulebook(copy)
+    assert device_for(medicare_omnipod, changed, AS_OF).billing_note == (
+        f"{book.pumps['omnipod_5'].name}: ask the Part D plan.")
+    data["billing_notes"]["dme"] = "{supplier} bills it."
+    (copy / "texts.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(RulesInvalid, match=r"billing_notes.dme: unknown slot \{supplier\}"):
+        load_rulebook(copy)

@@ -671,6 +671,8 @@ def _load_texts(root: Path, problems: list[Problem]) -> Any:
     places += [(f"state_fields.{k}", "state_fields", v) for k, v in texts.state_fields.items()]
     places += [(f"pump_fields.{k}", "pump_fields", v) for k, v in texts.pump_fields.items()]
     places.append(("field_fallback", "field_fallback", texts.field_fallback))
+    places += [(f"billing_notes.{k}", "billing_notes", v)
+               for k, v in texts.billing_notes.model_dump().items()]
     for where, place, text in places:
         try:
             used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}

@@ -419,8 +419,19 @@ class ConfirmTexts(Strict):
     separator: str = "; "
 
 
+class BillingNotes(Strict):
+    """How a letter says the pump is billed, by route ({pump}: the pump's name)."""
+    part_b_dme: str
+    part_d: str
+    dme: str
+    pharmacy: str
+    unknown: str
+    no_pump: str         # no pump chosen yet
+
+
 class TextsFile(Strict):
     confirm: ConfirmTexts
+    billing_notes: BillingNotes
     # How the "confirm" note names a field of the state files or the pump catalogue.
     state_fields: dict[str, str] = {}      # {state}: the state's name
     pump_fields: dict[str, str] = {}       # {pump}: the pump's name
@@ -433,6 +444,7 @@ TEXT_SLOTS: dict[str, frozenset[str]] = {
     "confirm.separator": frozenset(),
     "state_fields": frozenset({"state"}), "pump_fields": frozenset({"pump"}),
     "field_fallback": frozenset({"owner", "field"}),
+    "billing_notes": frozenset({"pump"}),
 }
 
 

@@ -190,16 +190,16 @@ class Device:
 def device_for(answers: dict, book: RuleBook, on: date) -> Device:
     pump = book.pumps.get(answers["pump_wanted"])
     coverage = answers["coverage"]
+    notes = book.texts.billing_notes
     if pump is None:
-        return Device(None, None, None, "unknown", (),
-                      "The prescriber names the pump; the codes follow from the device chosen.")
+        return Device(None, None, None, "unknown", (), notes.no_pump)
     if coverage in MEDICARE:
         route = pump.medicare_route
     else:
         route = pump.channel_by_coverage.get(coverage) or pump.channel or "unknown"
     codes = tuple(letter_codes(pump.codes, route, coverage, book))
     return Device(pump.name, pump.maker, pump.tubed, route, codes,
-                  _billing_note(route, pump.name))
+                  billing_note(notes, route, pump.name))
 
 
 def letter_codes(code_ids: Iterable[str], route: str, coverage: str,
@@ -216,20 +216,10 @@ def letter_codes(code_ids: Iterable[str], route: str, coverage: str,
         yield Code(code_id, spec.description)
 
 
-def _billing_note(route: str, pump_name: str) -> str:
-    if route == "part_d":
-        return (f"{pump_name} is not a Part B pump: it is covered, if at all, under the Part D drug "
-                "plan and billed by the pharmacy with its National Drug Code (NDC), not with HCPCS "
-                "codes.")
-    if route == "pharmacy":
-        return ("This pump is billed on the pharmacy benefit with its National Drug Code (NDC); "
-                "the pharmacy supplies the NDC.")
-    if route == "part_b_dme":
-        return ("Billed to Medicare Part B as durable medical equipment by a Medicare-enrolled "
-                "supplier; the supplier adds the KX modifier when the coverage criteria are met.")
-    if route == "dme":
-        return "Billed on the medical (durable medical equipment) benefit by an in-network supplier."
-    return "The supplier confirms how this pump is billed."
+def billing_note(notes: Any, route: str, pump_name: str) -> str:
+    """How the pump is billed on this route, in the words of rules/texts.yaml (billing_notes)."""
+    text = getattr(notes, route) if route in type(notes).model_fields else notes.unknown
+    return text.format(pump=pump_name)
 
 
 def payer_wording(answers: dict, book: RuleBook) -> str:
