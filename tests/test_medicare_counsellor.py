@@ -137,9 +137,14 @@ def test_a_turning_65_pump_user_is_told_how_the_pump_moves_into_medicare(book):
     assert any("lcdid=33794" in url for url in source_urls(moves))
 
 
-def test_the_savings_program_step_gives_the_persons_own_income_share(book):
+def test_the_savings_program_step_names_the_program_the_income_points_to(book):
+    # $19,150 less 12 x $20 is 118.5% of $15,960: SLMB, which pays the premium but not the 20%
     plan = evaluate(medicare(state="PA", pump_wanted="tslim_x2", annual_income=19150), PLAN_DATE, book)
-    assert "120% of the poverty guideline before the disregard" in step(plan, "msp_apply").detail
+    slmb = step(plan, "msp_apply_slmb")
+    assert "SLMB" in slmb.title and "$202.90" in slmb.detail and "does not pay" in slmb.detail
+    # income not given: the generic step with all three programs
+    plan = evaluate(medicare(state="PA", pump_wanted="tslim_x2", annual_income=None), PLAN_DATE, book)
+    assert "QMB" in step(plan, "msp_apply").detail and "(QI)" in step(plan, "msp_apply").detail
 
 
 def test_the_2028_bidding_step_says_omnipod_is_outside_it(book):

@@ -66,8 +66,9 @@ def test_extra_help_step_names_the_2026_limits_and_social_security(book):
 
 def test_savings_program_step_names_the_state_agency_and_phone(book):
     plan = evaluate(medicare(state="OH", pump_wanted="tslim_x2", annual_income=12000), LATE_2026, book)
-    step = next(s for s in plan.steps if s.id == "msp_apply")
-    assert step.title == "Apply to Ohio Department of Medicaid for a Medicare Savings Program"
+    step = next(s for s in plan.steps if s.id == "msp_apply_qmb")   # ($12,000 - $240) / $15,960 = 73.7%
+    assert step.title == ("Apply to Ohio Department of Medicaid for QMB: it pays your Medicare premium, "
+                          "deductible and 20%")
     assert step.contacts and step.contacts[0].phone == book.states["OH"].medicaid.phone
     assert "$202.90" in step.detail and "$9,950" in step.detail
 
