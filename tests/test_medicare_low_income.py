@@ -16,8 +16,8 @@ OWES_COINSURANCE = re.compile(r"\byou (pay|owe)\b[^.]*\b20%|\byour 20%", re.IGNO
 
 
 def medicare(**overrides):
-    base = dict(coverage="medicare_original", age=70, household_size=1, annual_income=14000,
-                medigap=False, also_medicaid=False)
+    base = {"coverage": "medicare_original", "age": 70, "household_size": 1, "annual_income": 14000,
+            "medigap": False, "also_medicaid": False}
     return answers(**{**base, **overrides})
 
 
