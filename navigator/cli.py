@@ -15,6 +15,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from navigator import clock
 from navigator.engine import RulesInvalid, evaluate, load_rulebook, validate_answers
 from navigator.engine.casecheck import refuse_failing_cases, run_cases
 
@@ -32,9 +33,10 @@ def _load_book(rules: str | None):
         sys.exit(1)
 
 
-def _parse_date(_ctx, _param, value: str | None) -> date:
+def _parse_date(_ctx, _param, value: str | None) -> date | None:
+    """--as-of, or None: each plan is then dated the person's local date (navigator.clock)."""
     if value is None:
-        return date.today()
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -226,12 +228,13 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None, lang
     errors: list[str] = []
     plans = []
     for index, item in enumerate(items):
-        answers, problems = validate_answers(item, as_of, book)
+        day = as_of or clock.today_for(item, book)
+        answers, problems = validate_answers(item, day, book)
         prefix = f"[{index}] " if batch else ""
         for problem in problems:
             errors.append(f"error: {prefix}{problem.field}: {problem.message}")
         if answers is not None:
-            plans.append(evaluate(answers, as_of, book, lang=lang))
+            plans.append(evaluate(answers, day, book, lang=lang))
     if errors:
         click.echo("\n".join(errors), err=True)
         sys.exit(2)
@@ -251,7 +254,7 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None, lang
     click.echo(json.dumps(data if batch else data[0], indent=2, ensure_ascii=False))
 
 
-def _stream_plans(answers_file, as_of: date, book, lang: str = "en") -> None:
+def _stream_plans(answers_file, as_of: date | None, book, lang: str = "en") -> None:
     from navigator.services.batch import (
         InputInvalid,
         iter_json_values,
@@ -305,6 +308,7 @@ def letter_command(letter_id, list_letters, answers_file, details_file, out_path
         sys.exit(2)
     raw_answers = _read_json(answers_file, "answers")
     raw_details = _read_json(details_file, "details") if details_file else {}
+    as_of = as_of or clock.today_for(raw_answers, book)
     answers, problems = validate_answers(raw_answers, as_of, book)
     details, detail_problems = letter_service.validate_details(raw_details, as_of)
     problems = list(problems) + list(detail_problems)

@@ -98,6 +98,20 @@ def _tables(connection) -> list[sa.Table]:
     return _TABLES[url]
 
 
+@pytest.fixture(autouse=True)
+def _us_daytime_clock(monkeypatch):
+    """Tests count days from date.today() (the machine's date). The app counts them from the
+    person's local date (navigator/clock.py), which in the US evening is a day behind UTC: so
+    the app's clock reads 17:00 UTC of the machine's date, when every US zone, Hawaii to
+    Maine, is on that same date. Tests of the clock itself set their own instant."""
+    from datetime import UTC, datetime, time
+
+    from navigator import clock
+
+    monkeypatch.setattr(clock, "utc_now",
+                        lambda: datetime.combine(date.today(), time(17, 0), tzinfo=UTC))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing():
     """Argon2 at its production cost takes about half a second per hash or sign-in on this

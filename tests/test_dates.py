@@ -2,11 +2,12 @@
 rules-format checks for the new deadline forms, and how the calendar file and the plan page show
 them. Rule-level cases with hand-computed dates are in rules/tests/dates.yaml and stage.yaml."""
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from icalendar import Calendar
 
+from navigator import clock
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.facts import medicare_start, next_window, window_dates
 from navigator.engine.loader import RulesInvalid, load_rulebook
@@ -114,22 +115,19 @@ def test_a_window_not_yet_open_shows_its_first_day(book):
     assert "Opens 2027-11-01." in deadlines_calendar(plan).decode().replace("\r\n ", "")
 
 
-class _FixedDate(date):
-    @classmethod
-    def today(cls):
-        return cls(2027, 3, 20)      # after 2027-03-07: the redetermination date has passed
+def _at(day: date):
+    """The app's clock (navigator/clock.py) at noon Eastern on `day`."""
+    return lambda: datetime.combine(day, time(17, 0), tzinfo=UTC)
 
 
-class _EarlierDate(date):
-    @classmethod
-    def today(cls):
-        return cls(2026, 11, 30)     # in Medicare open enrollment, before the redetermination date
+AFTER_DEADLINE = date(2027, 3, 20)     # after 2027-03-07: the redetermination date has passed
+IN_OPEN_ENROLLMENT = date(2026, 11, 30)  # in Medicare open enrollment, before the redetermination
 
 
 def test_the_plan_page_shows_days_left_and_open_windows(app, client, monkeypatch):
     from tests.test_questionnaire import MEDICARE_JOURNEY, walk
+    monkeypatch.setattr(clock, "utc_now", _at(IN_OPEN_ENROLLMENT))   # answered on that day
     walk(client, MEDICARE_JOURNEY)
-    monkeypatch.setattr("navigator.web.plan.date", _EarlierDate)
     page = client.get("/plan").data.decode()
     # The journey's Medicare claim was denied on 2026-11-02: 125 days run to 2027-03-07, open.
     assert "Deadlines and dates" in page
@@ -141,7 +139,7 @@ def test_the_plan_page_shows_days_left_and_open_windows(app, client, monkeypatch
 def test_the_plan_page_says_a_deadline_passed(app, client, monkeypatch):
     from tests.test_questionnaire import MEDICARE_JOURNEY, walk
     walk(client, MEDICARE_JOURNEY)
-    monkeypatch.setattr("navigator.web.plan.date", _FixedDate)
+    monkeypatch.setattr(clock, "utc_now", _at(AFTER_DEADLINE))
     page = client.get("/plan").data.decode()
     assert "Passed on March 7, 2027" in page
     assert "good cause" in page

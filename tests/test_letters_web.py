@@ -12,10 +12,19 @@ from tests.answers import answers as make_answers
 from tests.conftest import AS_OF
 
 
+@pytest.fixture(autouse=True)
+def _letters_dated_as_of(monkeypatch):
+    """Every letter here is dated AS_OF: the app's clock reads noon Eastern on that day."""
+    from datetime import UTC, datetime, time
+
+    from navigator import clock
+
+    monkeypatch.setattr(clock, "utc_now", lambda: datetime.combine(AS_OF, time(17), tzinfo=UTC))
+
+
 def _new_case(app, answers, details=None) -> str:
     with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         case = cases.create_case(session, answers)
-        case.as_of = AS_OF
         if details:
             case.details = details
         session.add(case)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from navigator.engine.loader import RuleBook
 
 from navigator.engine.datetext import DateTextError, parse_date_text
+from navigator.textformat import US_TIME_ZONES
 
 STATES = (
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
@@ -189,6 +190,8 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               label="Immigration status"),
     FieldSpec("tribal_member", "bool", nullable=True,
               label="American Indian or Alaska Native (tribal member or descendant)"),
+    # The person's own clock, when it is not their state's usual zone (navigator/clock.py).
+    FieldSpec("time_zone", "enum", tuple(US_TIME_ZONES), nullable=True, label="Time zone"),
 )}
 
 OPTIONAL_FIELDS = tuple(name for name, spec in FIELDS.items() if spec.required is None)

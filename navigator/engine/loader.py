@@ -24,6 +24,7 @@ from navigator.engine.conditions import ConditionError, Predicate, compile_condi
 from navigator.engine.facts import FACT_TYPES, fact_types
 from navigator.engine.relevance import SourceChecker
 from navigator.engine.text import Placeholder, Text, parse_text
+from navigator.textformat import US_TIME_ZONES
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
 LIST_KEYS = ("rules", "programs", "resources", "cgms", "pumps", "letters", "cases")
@@ -545,6 +546,9 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
                                     f"does not match the file name {path.name}"))
         if spec.code not in STATES:
             problems.append(Problem(rel, f"state {spec.code}", "code", "not a state or DC"))
+        if spec.time_zone not in US_TIME_ZONES:
+            problems.append(Problem(rel, f"state {spec.code}", "time_zone",
+                                    "must be one of: " + ", ".join(US_TIME_ZONES)))
         checker.sources(rel, f"state {spec.code}", spec.sources)
         for section in ("fair_hearing", "insulin_copay_cap", "chip", "external_review", "marketplace"):
             part = getattr(spec, section)

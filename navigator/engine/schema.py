@@ -186,6 +186,10 @@ class ExternalReview(Strict):
 class StateSpec(Strict):
     code: str = Field(pattern=r"^[A-Z]{2}$")
     name: str
+    # The state's clock for the plan date (navigator/clock.py): an IANA zone of
+    # textformat.US_TIME_ZONES, from the tz database (source iana_tz_zone1970); a state with
+    # several zones gives its most populous one.
+    time_zone: str
     checked: date
     medicaid: MedicaidInfo
     chip: ChipInfo

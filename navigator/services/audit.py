@@ -6,10 +6,11 @@ answers or notes), so the log can be kept after the case itself is deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, delete, func, select
 
+from navigator import clock
 from navigator.models import AuditEntry, Case, User
 
 # action -> the words shown on the audit page
@@ -89,7 +90,7 @@ def entries(session: Session, organisation_id: int, page: int = 1,
 
 def purge_older_than(session: Session, days: int, now: datetime | None = None) -> int:
     """Delete audit entries older than `days` days (the audit retention); returns how many."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    cutoff = (now or clock.utc_now()) - timedelta(days=days)
     result = session.exec(delete(AuditEntry).where(AuditEntry.created_at < cutoff))
     session.commit()
     return result.rowcount or 0

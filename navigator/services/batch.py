@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import orjson
 
+from navigator import clock
 from navigator.engine import RuleBook, evaluate, validate_answers
 from navigator.engine.document import plan_document
 
@@ -36,16 +37,18 @@ def iter_json_values(stream: IO[str]) -> Iterator[Any]:
         yield from reader.values()
 
 
-def plan_records(items: Iterable[Any], as_of: date, book: RuleBook,
+def plan_records(items: Iterable[Any], as_of: date | None, book: RuleBook,
                  lang: str | None = None) -> Iterator[dict]:
     """A plan document per item, or `{"index": i, "errors": [...]}` for answers that are invalid.
+    Without `as_of` each plan is dated its person's local date (navigator.clock).
     `lang`: the language of the plans' texts."""
     for index, item in enumerate(items):
-        answers, problems = validate_answers(item, as_of, book)
+        day = as_of or clock.today_for(item, book)
+        answers, problems = validate_answers(item, day, book)
         if answers is None:
             yield {"index": index, "errors": [p.as_dict() for p in problems]}
         else:
-            yield plan_document(evaluate(answers, as_of, book, lang=lang))
+            yield plan_document(evaluate(answers, day, book, lang=lang))
 
 
 def write_json_lines(records: Iterable[dict], out: IO[bytes]) -> tuple[int, int]:

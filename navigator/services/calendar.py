@@ -4,10 +4,11 @@ The `icalendar` package does the escaping, line folding and CRLF line endings.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from navigator import clock
 from navigator.engine.plan import Plan
 
 PRODUCT_ID = "-//Pump Access Navigator//Access plan deadlines//EN"
@@ -53,7 +54,7 @@ def all_day_event(uid: str, day: date, summary: str, description: str, stamp: da
 
 def deadlines_calendar(plan: Plan, now: datetime | None = None) -> bytes:
     calendar = new_calendar(PRODUCT_ID)
-    stamp = now or datetime.now(UTC)
+    stamp = now or clock.utc_now()
     for deadline in plan.deadlines:
         if deadline.passed:      # a date already gone is not put in a calendar as if open
             continue

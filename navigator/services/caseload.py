@@ -19,6 +19,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
+from navigator import clock
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
 from navigator.models import (
     CASE_STATUSES,
@@ -150,7 +151,8 @@ def _refresh_stale(session: Session, found: list[Case], book: RuleBook, today: d
                    user: User) -> None:
     stale = [case for case in found if recheck.needs_refresh(case, book)]
     for case in stale:
-        recheck.refresh_case(session, case, book, today, user_id=user.id, commit=False)
+        # Each client's plan is dated their own local date (clock.plan_date), not `today`.
+        recheck.refresh_case(session, case, book, None, user_id=user.id, commit=False)
     if stale:
         session.commit()
 
@@ -435,9 +437,11 @@ def plan_changes(case: Case) -> recheck.PlanDiff | None:
 
 # --- the plan, export and deletion ------------------------------------------------------------
 
-def current_plan(case: Case, book: RuleBook, today: date) -> tuple[Plan | None, list]:
-    """The plan from the engine for the case's answers, or the answer problems."""
-    as_of = case.as_of or today
+def current_plan(case: Case, book: RuleBook, today: date | None = None
+                 ) -> tuple[Plan | None, list]:
+    """The plan from the engine for the case's answers, or the answer problems. Dated `today`
+    when given, else the client's local date (clock.plan_date)."""
+    as_of = today or clock.plan_date(case, book)
     answers, errors = validate_answers(case.answers or {}, as_of, book)
     if errors:
         return None, errors

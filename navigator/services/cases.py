@@ -11,12 +11,13 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, inspect
 from sqlmodel import Session, delete, select
 
+from navigator import clock
 from navigator.models import Case, ReminderSubscription, utcnow
 
 TOKEN_BYTES = 32
@@ -80,8 +81,13 @@ def read_case(connection: Connection, public_id: str | None) -> CaseRecord | Non
     return None if row is None else CaseRecord(*row)
 
 
-def save_answers(session: Session, case: Case, answers: dict[str, Any]) -> Case:
+def save_answers(session: Session, case: Case, answers: dict[str, Any],
+                 as_of: date | None = None) -> Case:
+    """Keep the answers; `as_of` is the person's local date they were checked on (kept in
+    Case.as_of: the plan date is never before it, see clock.plan_date)."""
     case.answers = dict(answers)
+    if as_of is not None:
+        case.as_of = as_of
     case.updated_at = utcnow()
     session.add(case)
     session.commit()
@@ -135,7 +141,7 @@ def purge_older_than(session: Session, days: int, now: datetime | None = None) -
     """Delete anonymous cases not updated for `days` days; returns how many went.
     An organisation's cases are never purged: a worker deletes them. Nor is a case whose
     family gets reminders."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    cutoff = (now or clock.utc_now()) - timedelta(days=days)
     # A family that asked for reminders keeps its case while they are on: the reminders need
     # its plan (the sign-up page says so). Stopping them lets the case age out as usual.
     reminded = (select(ReminderSubscription.id)
@@ -160,6 +166,3 @@ def export(case: Case, plan: dict[str, Any] | None) -> dict[str, Any]:
         "plan": plan,
     }
 
-
-def as_of_for(case: Case | CaseRecord) -> date:
-    return case.as_of or date.today()

@@ -6,8 +6,9 @@ client's initials; the link in it opens the case page, which needs a signed-in w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from navigator import clock
 from navigator.services.calendar import all_day_event, new_calendar
 from navigator.services.caseload import DueItem
 
@@ -21,7 +22,7 @@ def initials(name: str) -> str:
 def worker_calendar(items: Iterable[DueItem], case_url: Callable[[str], str],
                     now: datetime | None = None) -> bytes:
     calendar = new_calendar(PRODUCT_ID, "Caseload deadlines")
-    stamp = now or datetime.now(UTC)
+    stamp = now or clock.utc_now()
     for item in items:
         link = case_url(item.public_id)
         calendar.add_component(all_day_event(

@@ -19,6 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from navigator import clock
 from navigator.config import PROJECT_ROOT
 from navigator.engine.answers import MEDICARE, PRIVATE, FieldError
 from navigator.engine.datetext import DateTextError, parse_date_text
@@ -72,7 +73,7 @@ def validate_details(raw: Any, today: date | None = None
     Every field is optional; empty values are dropped. Text is kept as typed (it is escaped when
     printed), except that control characters are refused.
     """
-    today = today or date.today()
+    today = today or clock.today_in(None)     # callers with a case pass its plan date
     if not isinstance(raw, dict):
         return None, [FieldError("details", "must be a JSON object of letter detail fields")]
     errors = [FieldError(str(name)[:64], "is not a letter detail field; allowed: "

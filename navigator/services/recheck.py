@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
+from navigator import clock
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
 from navigator.models import AppState, Case, CaseEvent, StepProgress, utcnow
 
@@ -128,10 +129,11 @@ class Outcome:
     changed: bool = False
 
 
-def evaluate_case(case: Case, book: RuleBook, today: date,
+def evaluate_case(case: Case, book: RuleBook, today: date | None = None,
                   finished_step_ids: Iterable[str] = ()) -> Outcome:
-    """Compare the case's current plan with its snapshot; say what to store."""
-    as_of = case.as_of or today
+    """Compare the case's current plan with its snapshot; say what to store. The plan is
+    dated `today` when given, else the person's local date (clock.plan_date)."""
+    as_of = today or clock.plan_date(case, book)
     answers, errors = validate_answers(case.answers or {}, as_of, book)
     if errors:
         values = {"plan_snapshot": None, "plan_key": None, "next_deadline": None,
@@ -167,7 +169,7 @@ def _differs(case: Case, values: dict[str, Any]) -> bool:
     return any(getattr(case, name) != value for name, value in values.items())
 
 
-def refresh_case(session: Session, case: Case, book: RuleBook, today: date,
+def refresh_case(session: Session, case: Case, book: RuleBook, today: date | None,
                  user_id: int | None = None, commit: bool = True) -> Outcome:
     outcome = evaluate_case(case, book, today, finished_steps(session, [case.id])[case.id])
     if outcome.changed:
@@ -223,7 +225,6 @@ class RecheckReport:
 def recheck_all(session: Session, book: RuleBook, today: date | None = None,
                 batch_size: int = BATCH_SIZE) -> RecheckReport:
     """Re-evaluate every saved case in batches; write only the cases whose values changed."""
-    today = today or date.today()
     started = time.perf_counter()
     checked = flagged = updated = 0
     last_id = 0

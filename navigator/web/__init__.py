@@ -1,13 +1,12 @@
 """The web layer: one blueprint per user-facing area, thin routes over navigator.services."""
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
-from navigator import i18n, rulebook
+from navigator import clock, i18n, rulebook
 from navigator.extensions import LANG_PARAM, current_language
 from navigator.textformat import split_lead
 
@@ -83,5 +82,5 @@ def _page_context() -> dict:
         "language_links": language_links,
         "rules_version": book.version,
         "rules_reviewed": book.reviewed,
-        "today": date.today(),
+        "today": clock.today_in(None),     # a page without a case: clock.DEFAULT_ZONE
     }

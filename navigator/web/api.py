@@ -6,12 +6,10 @@ up to 1,000 answers at once.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.rules_i18n import DEFAULT_LANGUAGE, LANGUAGES
 from navigator.extensions import csrf, limiter
@@ -103,7 +101,7 @@ def plan():
     body = _json_body()
     if body is None:
         return _errors(400, "body", "is not valid JSON")
-    as_of = date.today()
+    as_of = clock.today_for(body, rulebook.current())
     answers, errors = validate_answers(body, as_of, rulebook.current())
     if errors:
         return jsonify({"errors": [e.as_dict() for e in errors]}), 422
@@ -128,7 +126,7 @@ def plans():
     if len(body) > MAX_BATCH:
         return _errors(413, "body", f"holds {len(body)} answers; send at most {MAX_BATCH} "
                                     "per request")
-    results = list(plan_records(body, date.today(), rulebook.current(), lang=lang))
+    results = list(plan_records(body, None, rulebook.current(), lang=lang))
     invalid = sum(1 for r in results if "errors" in r)
     return _in_language(jsonify({"format": "navigator.plan/2", "plans": len(results) - invalid,
                                  "invalid": invalid, "results": results}), lang)

@@ -3,8 +3,6 @@
 Thin routes over navigator.services.reminders and navigator.services.calls."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Flask,
@@ -34,7 +32,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.extensions import csrf
 from navigator.models import Case, Reminder, ReminderSubscription
 from navigator.services import calls as call_log
@@ -289,7 +287,8 @@ def step_done_link(token: str):
     if request.method == "POST":
         case, step_id = found
         if not reminders.mark_step_done_by_link(db.get_session(), case, step_id,
-                                                rulebook.current(), date.today()):
+                                                rulebook.current(),
+                                                clock.plan_date(case, rulebook.current())):
             return render_template("followup/link_invalid.html"), 404
         return render_template("followup/step_done.html", done=True)
     return render_template("followup/step_done.html", done=False, token=token)
@@ -301,7 +300,8 @@ def step_done_link(token: str):
 def calls():
     case = _require_case()
     dbs = db.get_session()
-    form = CallForm() if request.method == "POST" else CallForm(data={"on_date": date.today()})
+    today = clock.plan_date(case, rulebook.current())        # the person's local date
+    form = CallForm() if request.method == "POST" else CallForm(data={"on_date": today})
     if request.method == "POST" and form.validate():
         raw = {name: form[name].data for name in call_log.LIMITS}
         raw["on_date"] = form.on_date.data.isoformat() if form.on_date.data else ""
@@ -309,7 +309,7 @@ def calls():
         raw["use_in_letters"] = form.use_in_letters.data
         user_id = current_user.id if current_user.is_authenticated else None
         try:
-            call_log.add_entry(dbs, case, raw, date.today(), user_id)
+            call_log.add_entry(dbs, case, raw, today, user_id)
         except call_log.CallLogError as exc:
             _add_errors(form, exc.problems)
         else:

@@ -6,7 +6,6 @@ in the URL (a worker's client): see navigator.web.session_case.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -25,7 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Optional
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.engine import Plan, evaluate, validate_answers
 from navigator.extensions import pdf_limit
 from navigator.models import Case
@@ -106,7 +105,7 @@ def _current_case() -> CurrentCase | None:
     case = case_for_request()
     if case is None:
         return None
-    as_of = cases.as_of_for(case)
+    as_of = clock.plan_date(case, rulebook.current())
     answers, errors = validate_answers(case.answers or {}, as_of, rulebook.current())
     if errors:
         return None
@@ -215,7 +214,7 @@ def packet():
         return redirect(url_for("letters.index"))
     body = letter_service.packet_pdf(chosen, current.answers, current.case.details or {},
                                      current.plan, rulebook.current(), _calls(current))
-    return _pdf_response(body, letter_service.packet_filename(current.plan.as_of or date.today()))
+    return _pdf_response(body, letter_service.packet_filename(current.plan.as_of))
 
 
 def _calls(current: CurrentCase) -> list[call_log.CallFacts]:

@@ -15,7 +15,7 @@ from cachetools import LRUCache
 from flask import Blueprint, Response, current_app, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.plan import Plan
 from navigator.extensions import pdf_limit, select_locale
@@ -54,7 +54,7 @@ def _current_plan(as_of: date | None = None) -> Plan | Response:
     case = case_to_read()
     if case is None:
         return redirect(url_for("questionnaire.start"))
-    as_of = as_of or date.today()
+    as_of = as_of or clock.plan_date(case, rulebook.current())
     answers, errors = validate_answers(case.answers, as_of, rulebook.current())
     if errors:
         return redirect(resume_target(case.answers))
@@ -108,7 +108,7 @@ def show():
     case = case_to_read()
     if case is None:
         return redirect(url_for("questionnaire.start"))
-    as_of = date.today()
+    as_of = clock.plan_date(case, rulebook.current())
     usual = not current_user.is_authenticated and "_flashes" not in session
     # select_locale, not get_locale: the same choice, without building a babel Locale (a disk
     # lookup) on a request that may need nothing else.

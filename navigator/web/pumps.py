@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.engine.answers import FIELDS
 from navigator.services import pumps as service
 from navigator.web.session_case import case_to_read
@@ -200,7 +199,7 @@ def compare():
     ids = _compared_ids(form, list(book.pumps))
     numbers = _plan_numbers(form)
     coverage = answers.get("coverage")
-    today = date.today()
+    today = clock.today_for(answers, book)
     columns = [(book.pumps[pump_id],
                 service.estimates_for(book.pumps[pump_id], numbers, book, coverage, today))
                for pump_id in ids]

@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.extensions import limiter
 from navigator.models import Case
@@ -113,11 +113,12 @@ def question_page(page_id: str):
     gap = flow.first_unanswered(answers)
     if gap is not None and gap.number < page.number:
         return redirect(page_url(gap, change))
-    form = build_form(page, answers, date.today(),
+    as_of = _answered_on(case)
+    form = build_form(page, answers, as_of,
                       formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         merged = flow.prune({**answers, **form_answers(form)})
-        _store(case, merged)
+        _store(case, merged, as_of)
         return redirect(_after(page, merged, change))
     back = url_for("questionnaire.check") if change else _back_url(flow, page, answers)
     return render_template("questionnaire/page.html", page=page, form=form, back_url=back,
@@ -138,7 +139,7 @@ def reshow_typed_page():
         return None
     case = current_case()
     answers = dict(case.answers) if case else {}
-    form = build_form(page, answers, date.today(), formdata=request.form)
+    form = build_form(page, answers, _answered_on(case), formdata=request.form)
     change = request.args.get("change") == "1"
     back = url_for("questionnaire.check") if change else _back_url(questionnaire(), page, answers)
     return render_template("questionnaire/page.html", page=page, form=form, back_url=back,
@@ -147,18 +148,25 @@ def reshow_typed_page():
                            stale_notice=STALE_TOKEN_NOTICE), 400
 
 
-def _store(case: Case | None, answers: dict) -> None:
+def _answered_on(case: Case | None) -> date:
+    """The person's local date, which typed dates may not be after (navigator.clock)."""
+    book = rulebook.current()
+    return clock.plan_date(case, book) if case is not None else clock.today_for({}, book)
+
+
+def _store(case: Case | None, answers: dict, as_of: date) -> None:
     if case is None:
         case = cases.create_case(db.get_session())
         session[CASE_KEY] = case.public_id
-    cases.save_answers(db.get_session(), case, answers)
+    cases.save_answers(db.get_session(), case, answers, as_of)
 
 
 def _apply(page: Page, formdata, case: Case | None) -> dict | None:
     """Validate a submitted page against the case's answers and save it: the merged answers,
     or None (nothing saved) when the page has errors."""
     answers = dict(case.answers) if case else {}
-    form = build_form(page, answers, date.today(), formdata=formdata, csrf=False)
+    as_of = _answered_on(case)
+    form = build_form(page, answers, as_of, formdata=formdata, csrf=False)
     if not form.validate():
         return None
     merged = questionnaire().prune({**answers, **form_answers(form)})
@@ -354,7 +362,7 @@ def export():
     case = current_case()
     if case is None:
         return redirect(url_for("questionnaire.start"))
-    as_of = cases.as_of_for(case)
+    as_of = clock.plan_date(case, rulebook.current())
     answers, errors = validate_answers(case.answers, as_of, rulebook.current())
     plan = None if errors else evaluate(answers, as_of, rulebook.current()).model_dump(mode="json")
     held = cases.export(case, plan)
@@ -365,7 +373,7 @@ def export():
                               reminders.case_dates(db.get_session(), case).items()}
     response = jsonify(held)
     response.headers["Content-Disposition"] = \
-        f'attachment; filename="pump-access-my-data-{date.today().isoformat()}.json"'
+        f'attachment; filename="pump-access-my-data-{as_of.isoformat()}.json"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

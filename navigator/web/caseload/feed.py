@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.extensions import limiter
 from navigator.services import accounts, audit
 from navigator.services import caseload as service
 from navigator.services.feed import worker_calendar
 from navigator.web.caseload import bp, feed_bp
-from navigator.web.caseload.routes import today, user
+from navigator.web.caseload.routes import user
 
 
 @bp.get("/feed")
@@ -43,7 +43,8 @@ def calendar(token: str):
     worker = accounts.find_by_feed_token(dbs, token)
     if worker is None:
         abort(404)
-    items = service.due_items(dbs, worker, rulebook.current(), today(), days=365)
+    items = service.due_items(dbs, worker, rulebook.current(), clock.today_in(worker.time_zone),
+                              days=365)
     audit.record(dbs, worker, "feed.read")
     body = worker_calendar(items, lambda pid: url_for("caseload.case_page", public_id=pid,
                                                       _external=True))

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from navigator import db, rulebook
+from navigator import clock, db, rulebook
 from navigator.engine.answers import FIELDS
 from navigator.extensions import limiter
 from navigator.models import Case, User
@@ -63,7 +63,9 @@ def record(action: str, case: Case | None = None) -> None:
 
 
 def today() -> date:
-    return date.today()
+    """The worker's local date (their chosen zone; else clock.DEFAULT_ZONE) for due lists and
+    dates they type. A client's plan is dated the client's own local date (clock.plan_date)."""
+    return clock.today_in(user().time_zone)
 
 
 def due_window() -> int:
@@ -172,7 +174,7 @@ def _case_page(case: Case, status: int = 200, note_form: NoteForm | None = None,
                case_form: CaseForm | None = None, share_form: ShareForm | None = None,
                step_errors: dict | None = None, step_values: dict | None = None):
     dbs = db.get_session()
-    plan, problems = service.current_plan(case, rulebook.current(), today())
+    plan, problems = service.current_plan(case, rulebook.current())
     case_form = case_form or CaseForm(data={"client_name": case.client_name,
                                             "status": case.status, "owner": case.owner_user_id})
     shared = service.shared_with(dbs, case)
@@ -274,7 +276,7 @@ def unshare_case(public_id: str, user_id: int):
 def mark_step(public_id: str, step_id: str):
     case = case_or_404(public_id)
     form = StepForm()
-    plan, _problems = service.current_plan(case, rulebook.current(), today())
+    plan, _problems = service.current_plan(case, rulebook.current())
     if plan is None:
         abort(404)
     error = None
