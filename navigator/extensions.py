@@ -56,7 +56,7 @@ def current_language() -> str:
 select_locale = current_language     # Flask-Babel's locale selector
 
 
-def _keep_language(response):
+def keep_language(response):
     """?lang=xx with a language on offer sets the cookie that keeps it on later pages."""
     asked = request.args.get(LANG_PARAM)
     if asked and i18n.supported(asked) == asked.lower() \
@@ -88,7 +88,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(i18n.TRANSLATIONS_DIR))
-    app.after_request(_keep_language)
+    # keep_language is an after-request hook: web/pipeline.py installs it.
     # Jinja's "newstyle" gettext escapes and fills in the %(name)s variables itself.
     app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
     # In memory for one process; REDIS_URL shares the counts between app processes and hosts

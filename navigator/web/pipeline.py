@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from navigator import db, observability, rulebook, security
+from navigator import db, extensions, observability, rulebook, security
 from navigator.services import pdf
 from navigator.web import auth, questionnaire, security_events
 from navigator.web.caseload import client_pages
@@ -65,9 +65,11 @@ def register_request_hooks(app: Flask) -> None:
         security_events.record_refused_page,
         # Count the response and its time for /metrics.
         observability.count_response if metrics else None,
-        # Last, so every response (error pages and other hooks' too) gets the security headers
-        # and no-store.
+        # So every response (error pages and other hooks' too) gets the security headers and
+        # no-store.
         security.add_security_headers,
+        # ?lang=xx sets the cookie that keeps the chosen language on later pages.
+        extensions.keep_language,
     ]
     for hook in before:
         if hook is not None:
