@@ -148,7 +148,7 @@ def rules_extract(rules: str | None, translations_dir: str | None, pot_path: str
                   compile_mo: bool) -> None:
     """Bring the rules' texts into each language's rules.po (as `pybabel extract` and
     `pybabel update` do for the `rules` domain): new English texts come in untranslated, a
-    changed one keeps its old translation marked fuzzy, removed ones become obsolete."""
+    changed one keeps its old translation marked fuzzy, removed ones are dropped."""
     from navigator.engine.rules_i18n import (
         LANGUAGES,
         compile_catalogue,

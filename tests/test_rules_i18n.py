@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from datetime import date
@@ -327,3 +328,104 @@ def test_api_refuses_a_language_it_does_not_have(client):
     response = client.post("/api/v1/plan?lang=fr", json=answers())
     assert response.status_code == 422
     assert response.get_json() == {"errors": [{"field": "lang", "message": "must be one of en, es"}]}
+
+
+# --- the shipped Spanish catalogue --------------------------------------------------------------
+
+SITUATIONS = {
+    "employer, self-funded, claim denied for records": answers(
+        denial="claim", denial_reason="missing_records"),
+    "employer, fully insured, urgent": answers(
+        employer_plan_funding="fully_insured", denial="prior_authorization",
+        supplies_days_left=3, denial_reason="not_medically_necessary"),
+    "Original Medicare, tubed pump, claim denied on the lab test": answers(
+        coverage="medicare_original", age=70, denial="claim", denial_reason="lab_test",
+        annual_income=18000, household_size=1),
+    "Original Medicare, Omnipod, low income": answers(
+        coverage="medicare_original", age=68, pump_wanted="omnipod_5", annual_income=15000,
+        household_size=1, extra_help="yes"),
+    "Medicare Advantage, appeal denied": answers(
+        coverage="medicare_advantage", age=72, denial="appeal", denial_date="2026-06-01"),
+    "Medicaid child, Georgia": answers(coverage="medicaid", age=9, state="GA",
+                                       denial="prior_authorization"),
+    "CHIP, Texas": answers(coverage="chip", age=12, state="TX", annual_income=60000,
+                           household_size=4, denial="claim"),
+    "Marketplace, California, pump wanted": answers(coverage="marketplace", state="CA",
+                                                    annual_income=30000, household_size=1),
+    "individual plan, New York, claim denied": answers(coverage="individual", state="NY",
+                                                       denial="claim"),
+    "uninsured, Florida": answers(coverage="uninsured", state="FL", annual_income=20000,
+                                  household_size=2, pump_wanted="undecided"),
+    "TRICARE, Omnipod": answers(coverage="tricare", pump_wanted="omnipod_5", denial="claim"),
+    "VA": answers(coverage="va", age=55),
+    "IHS, Arizona": answers(coverage="ihs", state="AZ", tribal_member=True),
+    "turning 65 with a pump in use": answers(age=64, birth_date="1962-03-10",
+                                             current_therapy="pump", current_pump_years=5),
+}
+
+
+def _plan_texts(plan, contacts: bool = True) -> list[str]:
+    texts = list(plan.warnings)
+    for step in plan.steps:
+        texts += [step.title, step.detail, step.why, *step.documents]
+        texts += [c.name for c in step.contacts] if contacts else []
+        texts += [t for t in (step.confirm, step.deadline_passed) if t]
+    texts += [p.reason for p in plan.programs] + [p.how_to_apply for p in plan.programs]
+    texts += [r.what for r in plan.resources]
+    texts += [letter.title for letter in plan.letters] + [letter.why for letter in plan.letters]
+    texts += [d.title for d in plan.deadlines] + [d.passed for d in plan.deadlines if d.passed]
+    return texts
+
+
+def test_the_spanish_catalogue_is_complete_and_rules_check_passes(messages):
+    assert check_catalogue(messages, "es") == []
+    result = CliRunner().invoke(main, ["rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert "translations OK" in result.output
+
+
+def english_fragments(messages, tr) -> set[str]:
+    """The English words of the rules that a Spanish text must not contain: every stretch of
+    at least 25 characters between placeholders, unless the Spanish keeps it as it is (a
+    name, a form number)."""
+    fragments = set()
+    for msgid in messages:
+        spanish = tr.messages.get(msgid) or ""
+        for part in re.split(r"\{[^{}]*\}", msgid):
+            part = part.strip(" .,;:()")
+            if len(part) >= 25 and part not in spanish:
+                fragments.add(part)
+    return fragments
+
+
+@pytest.mark.parametrize("name", list(SITUATIONS))
+def test_a_spanish_plan_has_no_english_sentence_left(book, messages, name):
+    """No English wording of the rules (compared with every msgid) in a Spanish plan, no
+    placeholder left unfilled, and the same steps as the English plan."""
+    from navigator.engine import validate_answers
+
+    fragments = english_fragments(messages, translations("es"))
+    clean, errors = validate_answers(SITUATIONS[name], AS_OF, book)
+    assert not errors, errors
+    english = evaluate(clean, AS_OF, book)
+    spanish = evaluate(clean, AS_OF, book, lang="es")
+    assert [s.id for s in spanish.steps] == [s.id for s in english.steps]
+    problems = []
+    for text in _plan_texts(spanish, contacts=False):
+        problems += [f for f in fragments if f in text]
+        assert "{" not in text and "}" not in text, text
+    assert not problems, problems[:5]
+
+
+def test_the_english_check_finds_an_untranslated_text(book, messages):
+    """The check above can fail: drop one translation and the English shows."""
+    from navigator.engine import validate_answers
+    from navigator.engine.rules_i18n import RulesTranslation
+
+    shipped = translations("es")
+    msgid = next(m for m in messages if m.startswith("Keep the denial letter or notice."))
+    partial = RulesTranslation("es", {k: v for k, v in shipped.messages.items() if k != msgid})
+    clean, _ = validate_answers(answers(denial="claim"), AS_OF, book)
+    texts = _plan_texts(evaluate(clean, AS_OF, book, lang=partial), contacts=False)
+    fragments = english_fragments(messages, partial)
+    assert any(f in text for text in texts for f in fragments)

@@ -27,7 +27,7 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "es")
 # Languages whose catalogue must hold every text of the rules (`navigator rules check` fails on a
 # missing one); for the others only a placeholder mismatch fails and missing texts are counted.
-REQUIRED_LANGUAGES: tuple[str, ...] = ()
+REQUIRED_LANGUAGES: tuple[str, ...] = ("es",)
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 # Engine sentences written in Python are marked N_("...") and extracted from these files.
 ENGINE_FILES = ("evaluate.py", "programs.py", "textplan.py")
@@ -73,8 +73,9 @@ class Message:
 
 
 def placeholders(text: str) -> list[str]:
-    """The placeholders of a text, sorted: {state.name}, {param.x|default}, {who}, ..."""
-    return sorted(match.group(0) for match in PLACEHOLDER.finditer(text))
+    """The placeholders of a text by name, sorted: {state.name}, {who}, ... A placeholder's
+    default ({answers.denial_date|the date on the notice}) is words, so it is translated."""
+    return sorted("{" + match.group(1).strip() + "}" for match in PLACEHOLDER.finditer(text))
 
 
 # --- extraction -----------------------------------------------------------------------------
@@ -213,8 +214,8 @@ def read_catalogue(path: str | Path, lang: str):
 def update_catalogue(messages: dict[str, Message], lang: str,
                      translations_dir: str | Path | None = None) -> Path:
     """Merge the extracted texts into the language's rules.po: new texts come in empty,
-    texts no longer in the rules become obsolete (kept at the end, commented out), and a
-    changed English text gets its old translation marked fuzzy (not used until reviewed)."""
+    texts no longer in the rules are dropped, and a changed English text gets its old
+    translation marked fuzzy (not used until reviewed)."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
@@ -226,7 +227,7 @@ def update_catalogue(messages: dict[str, Message], lang: str,
         catalog = Catalog(locale=lang, domain=DOMAIN, project="Pump Access Navigator")
     catalog.update(template(messages), no_fuzzy_matching=False, update_header_comment=False)
     with open(path, "wb") as handle:
-        write_po(handle, catalog, width=100, sort_output=False, ignore_obsolete=False)
+        write_po(handle, catalog, width=100, sort_output=False, ignore_obsolete=True)
     return path
 
 
