@@ -20,9 +20,9 @@ NEW_PUMP = {
     "id": "example_pump", "name": "Example Pump", "maker": "Example Maker", "status": "marketed",
     "tubed": True, "channel": "dme", "medicare_route": "part_b_dme", "reservoir_units": 250,
     "codes": ["E0784", "A4224"],
-    "sources": {"tubed": ["carepatron_e0784"], "channel": ["carepatron_e0784"],
-                "medicare_route": ["carepatron_e0784"], "reservoir_units": ["carepatron_e0784"],
-                "codes": ["carepatron_e0784"]},
+    "sources": {"tubed": ["tandem_purchase_steps"], "channel": ["tandem_purchase_steps"],
+                "medicare_route": ["tandem_purchase_steps"], "reservoir_units": ["tandem_purchase_steps"],
+                "codes": ["tandem_purchase_steps"]},
 }
 
 
