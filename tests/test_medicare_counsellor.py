@@ -156,3 +156,16 @@ def test_the_2020_medtronic_program_is_shown_as_of_unknown_status(book):
     plan = evaluate(medicare(state="CA", pump_wanted="minimed_780g"), PLAN_DATE, book)
     assurance = next(p for p in plan.programs if p.id == "medtronic_assurance_program")
     assert assurance.eligible == "maybe" and "taking applications" in assurance.reason
+
+
+def test_the_medicare_advantage_letter_cites_the_coverage_rule_and_asks_for_the_reason(book):
+    from navigator.services import letters
+
+    raw = medicare(coverage="medicare_advantage", state="GA", pump_wanted="tslim_x2",
+                   denial="prior_authorization", denial_date="2026-11-20", denial_reason="unknown")
+    raw.pop("medigap")
+    plan = evaluate(raw, PLAN_DATE, book)
+    html = str(letters.render_letter("medicare_advantage_reconsideration", raw, {}, plan, book))
+    assert "422.101(b)" in html and "LCD L33794" in html and "specific reason" in html
+    urls = [s.url for s in letters.sources_for("medicare_advantage_reconsideration", raw, plan, book)]
+    assert any("422.101" in url for url in urls)
