@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
+from markupsafe import escape
 
 from navigator.cli import main
 from navigator.engine import evaluate, load_rulebook
@@ -429,3 +430,35 @@ def test_the_english_check_finds_an_untranslated_text(book, messages):
     texts = _plan_texts(evaluate(clean, AS_OF, book, lang=partial), contacts=False)
     fragments = english_fragments(messages, partial)
     assert any(f in text for text in texts for f in fragments)
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+def test_question_pages_ask_in_spanish(client):
+    html = client.get("/questions/state?lang=es").get_data(as_text=True)
+    assert '<html lang="es"' in html
+    assert "¿En qué estado vive?" in html and "Which state do you live in?" not in html
+    assert "Use el estado donde vive la persona que necesita la bomba." in html
+    # A wrong answer's message comes from the rules' catalogue too.
+    html = client.post("/questions/state?lang=es", data={"state": "ZZ"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Seleccione el estado donde vive" in html
+
+
+def test_the_plan_page_is_in_the_language_of_the_page(app, client):
+    from tests.test_questionnaire import MEDICARE_JOURNEY, stored_answers, walk
+
+    walk(client, MEDICARE_JOURNEY)
+    with app.app_context():
+        from navigator import rulebook
+        from navigator.engine import validate_answers
+
+        clean, _ = validate_answers(stored_answers(app, client), date.today())
+        spanish = evaluate(clean, date.today(), rulebook.current(), lang="es")
+        english = evaluate(clean, date.today(), rulebook.current())
+    html = client.get("/plan?lang=es").get_data(as_text=True)
+    assert '<html lang="es"' in html
+    for es, en in zip(spanish.steps, english.steps):
+        assert str(escape(es.title)) in html and str(escape(en.title)) not in html
+    html = client.get("/plan?lang=en").get_data(as_text=True)
+    assert str(escape(english.steps[0].title)) in html
