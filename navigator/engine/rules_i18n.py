@@ -201,7 +201,8 @@ def write_template(messages: dict[str, Message], path: str | Path) -> None:
     from babel.messages.pofile import write_po
 
     with open(path, "wb") as handle:
-        write_po(handle, template(messages), width=100, sort_output=False, omit_header=False)
+        write_po(handle, template(messages), width=100, sort_output=False, omit_header=False,
+                 include_lineno=False)
 
 
 def read_catalogue(path: str | Path, lang: str):
@@ -225,10 +226,20 @@ def update_catalogue(messages: dict[str, Message], lang: str,
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(locale=lang, domain=DOMAIN, project="Pump Access Navigator")
+    before = _entries(catalog)
     catalog.update(template(messages), no_fuzzy_matching=False, update_header_comment=False)
+    if path.exists() and _entries(catalog) == before:
+        return path         # nothing changed: the file (and its dates) stay as they are
     with open(path, "wb") as handle:
-        write_po(handle, catalog, width=100, sort_output=False, ignore_obsolete=True)
+        # Files without line numbers: an edit above a text does not touch the catalogue.
+        write_po(handle, catalog, width=100, sort_output=False, ignore_obsolete=True,
+                 include_lineno=False)
     return path
+
+
+def _entries(catalog) -> list[tuple]:
+    return [(m.id, m.string, sorted(m.flags), [f for f, _line in m.locations],
+             list(m.auto_comments)) for m in catalog if m.id]
 
 
 def compile_catalogue(lang: str, translations_dir: str | Path | None = None) -> Path:
