@@ -238,7 +238,7 @@ def update_catalogue(messages: dict[str, Message], lang: str,
 
 
 def _entries(catalog) -> list[tuple]:
-    return [(m.id, m.string, sorted(m.flags), [f for f, _line in m.locations],
+    return [(m.id, m.string, sorted(m.flags), sorted({f for f, _line in m.locations}),
              list(m.auto_comments)) for m in catalog if m.id]
 
 
