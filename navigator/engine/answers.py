@@ -8,6 +8,7 @@ are dropped, so a plan never depends on a stale answer.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -206,6 +207,33 @@ class FieldError:
         return {"field": self.field, "message": self.message}
 
 
+class Answers(dict):
+    """Answers that validate_answers accepted for one plan date and one rules version:
+    `evaluate` takes them as they are instead of checking them again. Read-only (a change
+    would bypass the checks): `dict(answers)` gives a copy to change, which is checked again.
+    A copy or pickle is a plain dict, for the same reason."""
+
+    __slots__ = ("as_of", "rules_version")
+
+    def __init__(self, values: dict[str, Any], as_of: date, rules_version: str):
+        super().__init__(values)
+        self.as_of = as_of
+        self.rules_version = rules_version
+
+    def _read_only(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("validated answers are read-only: change a copy, dict(answers), "
+                        "and validate it again")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple:
+        return (dict, (dict(self),))
+
+    def valid_for(self, as_of: date, rules_version: str) -> bool:
+        return self.as_of == as_of and self.rules_version == rules_version
+
+
 class AnswersInvalid(ValueError):
     """Raised by callers that prefer an exception; carries the field errors."""
 
@@ -214,52 +242,95 @@ class AnswersInvalid(ValueError):
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
 
 
-def _parse(spec: FieldSpec, value: Any, as_of: date,
-           pump_ids: tuple[str, ...]) -> tuple[Any, str | None]:
-    """(normalised value, None) or (None, message)."""
+class ValueProblem(ValueError):
+    """One value the contract refuses. The message follows the field's name ("must be a whole
+    number from 1 to 20"); `reason` says which check failed, so a page can word it its own way:
+    type | range | date_text | after_plan_date | before_earliest | required."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def parse_value(spec: FieldSpec, value: Any, as_of: date, pump_ids: tuple[str, ...] = ()) -> Any:
+    """The contract's value for one answer (JSON types; dates also as typed text), or raises
+    ValueProblem. The one place answers' types and ranges are checked."""
     if value is None:
-        return (None, None) if spec.nullable else (
-            None, f"is required: give {spec.describe(pump_ids)}")
+        if spec.nullable:
+            return None
+        raise ValueProblem(f"is required: give {spec.describe(pump_ids)}", "required")
     if spec.kind == "enum":
         if isinstance(value, str) and value in spec.choices(pump_ids):
-            return value, None
-        return None, f"must be {spec.describe(pump_ids)}"
+            return value
+        raise ValueProblem(f"must be {spec.describe(pump_ids)}", "type")
     if spec.kind == "bool":
         if isinstance(value, bool):
-            return value, None
-        return None, "must be true or false"
+            return value
+        raise ValueProblem("must be true or false", "type")
     if spec.kind == "date":
-        if isinstance(value, date):
-            parsed = value
-        elif isinstance(value, str):
-            try:
-                parsed = parse_date_text(value)
-            except DateTextError as exc:
-                return None, str(exc)
-        else:
-            return None, "must be a date written as YYYY-MM-DD or MM/DD/YYYY"
-        if parsed > as_of:
-            return None, f"cannot be after the plan date ({as_of.isoformat()})"
-        if parsed.year < spec.earliest_year:
-            return None, f"must be {spec.earliest_year} or later"
-        return parsed.isoformat(), None
+        return _parse_date(spec, value, as_of)
     # Numbers: JSON booleans are not numbers.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None, f"must be {spec.describe()}"
+        raise ValueProblem(f"must be {spec.describe()}", "type")
     if isinstance(value, float) and not math.isfinite(value):
-        return None, f"must be {spec.describe()}"
+        raise ValueProblem(f"must be {spec.describe()}", "type")
     if spec.kind == "int" and isinstance(value, float):
         if not value.is_integer():
-            return None, f"must be {spec.describe()}"
+            raise ValueProblem(f"must be {spec.describe()}", "type")
         value = int(value)
     if (spec.minimum is not None and value < spec.minimum) or (
             spec.maximum is not None and value > spec.maximum):
-        return None, f"must be {spec.describe()}"
-    return value, None
+        raise ValueProblem(f"must be {spec.describe()}", "range")
+    return value
+
+
+def _parse_date(spec: FieldSpec, value: Any, as_of: date) -> str:
+    if isinstance(value, date):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_date_text(value)
+        except DateTextError as exc:
+            raise ValueProblem(str(exc), "date_text") from None
+    else:
+        raise ValueProblem("must be a date written as YYYY-MM-DD or MM/DD/YYYY", "type")
+    if parsed > as_of:
+        raise ValueProblem(f"cannot be after the plan date ({as_of.isoformat()})",
+                           "after_plan_date")
+    if parsed.year < spec.earliest_year:
+        raise ValueProblem(f"must be {spec.earliest_year} or later", "before_earliest")
+    return parsed.isoformat()
+
+
+NUMBER_TEXT = re.compile(r"\d+(\.\d+)?")
+
+
+def parse_typed(name: str, text: str, as_of: date, money: bool = False) -> Any:
+    """What a person typed into a number, money or date box, as the contract's value (or raises
+    ValueProblem): "62,000" and "$62,000" (money) are 62000; dates as MM/DD/YYYY or YYYY-MM-DD.
+    Question pages call this, so a typed value is checked exactly as a JSON answer is."""
+    spec = FIELDS[name]
+    if spec.kind == "date":
+        return parse_value(spec, text, as_of)
+    digits = text.strip().replace(",", "").replace(" ", "")
+    if money:
+        digits = digits.removeprefix("$")
+    if not NUMBER_TEXT.fullmatch(digits):
+        raise ValueProblem(f"must be {spec.describe()}", "type")
+    return parse_value(spec, float(digits), as_of)
+
+
+def _parse(spec: FieldSpec, value: Any, as_of: date,
+           pump_ids: tuple[str, ...]) -> tuple[Any, str | None]:
+    """(normalised value, None) or (None, message)."""
+    try:
+        return parse_value(spec, value, as_of, pump_ids), None
+    except ValueProblem as problem:
+        return None, str(problem)
 
 
 def validate_answers(raw: Any, as_of: date, book: RuleBook | None = None
-                     ) -> tuple[dict[str, Any] | None, list[FieldError]]:
+                     ) -> tuple[Answers | None, list[FieldError]]:
     """Check raw answers against the contract: (answers, []) or (None, errors).
 
     The pump answer is checked against the pump catalogue of `book` (the project's own rules when
@@ -296,7 +367,7 @@ def validate_answers(raw: Any, as_of: date, book: RuleBook | None = None
         return None, errors
     for name in OPTIONAL_FIELDS:
         answers.setdefault(name, None)
-    return answers, []
+    return Answers(answers, as_of, book.version), []
 
 
 def _cross_checks(answers: dict[str, Any], as_of: date) -> list[FieldError]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from navigator.engine.answers import AnswersInvalid, validate_answers
+from navigator.engine.answers import Answers, AnswersInvalid, FieldError, validate_answers
 from navigator.engine.facts import derive, next_window
 from navigator.engine.loader import (
     CompiledDeadline,
@@ -37,6 +37,9 @@ def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None,
              lang: str | RulesTranslation | None = None) -> Plan:
     """The access plan for valid answers on a date. Raises AnswersInvalid for invalid answers.
 
+    Answers from validate_answers for this date and these rules (an `Answers`) are used as
+    they are; anything else (a raw dict) is validated first, so answers are checked once.
+
     `book` defaults to the rules shipped in the project's rules/ folder. `lang` ("en", "es"; a
     tag like "es-US" works too) is the language of the plan's texts: the rules' words are looked
     up in the `rules` catalogue of that language (navigator/translations) before their
@@ -45,11 +48,25 @@ def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None,
     (rules_i18n.translations(lang, folder)) may be given instead of a language code.
     """
     book = book or default_rulebook()
-    clean, errors = validate_answers(answers, as_of, book)
-    if errors:
-        raise AnswersInvalid(errors)
+    if isinstance(answers, Answers) and answers.valid_for(as_of, book.version):
+        clean: dict[str, Any] = answers
+    else:
+        checked, errors = validate_answers(answers, as_of, book)
+        if checked is None:
+            raise AnswersInvalid(errors)
+        clean = checked
     tr = lang if isinstance(lang, RulesTranslation) else translations(lang)
     return _evaluate(clean, as_of, book, tr)
+
+
+def plan_for(raw: Any, as_of: date, book: RuleBook | None = None,
+             lang: str | RulesTranslation | None = None) -> tuple[Plan | None, list[FieldError]]:
+    """Raw answers in: (the plan, []) or (None, the field errors). Validates once."""
+    book = book or default_rulebook()
+    answers, errors = validate_answers(raw, as_of, book)
+    if answers is None:
+        return None, errors
+    return evaluate(answers, as_of, book, lang), []
 
 
 def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook,

@@ -5,7 +5,6 @@ A validated field carries `.answer`: the value in the answers contract's type.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -16,8 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import NumberInput, TextInput
 
-from navigator.engine.answers import FIELDS
-from navigator.engine.datetext import DateTextError, parse_date_text
+from navigator.engine.answers import FIELDS, ValueProblem, parse_typed
 from navigator.questionnaire import Page, Question
 
 UNSAID = "prefer_not"          # the radio value meaning "prefer not to say" / "not sure"
@@ -83,40 +81,31 @@ class AnswerCheck:
                 return option.value
         raise ValidationError(data_text(self.question.spec.error))
 
+    # Numbers, money and dates are parsed and checked by the answers contract (parse_typed),
+    # exactly as a JSON answer is; only the wording of its refusal is chosen here.
     def _number(self, raw: str) -> int | float:
         spec = FIELDS[self.question.field]
-        label = gettext(spec.label)
-        allowed = gettext("%(label)s must be %(allowed)s", label=label,
-                          allowed=spec.describe().removesuffix(", or null for prefer not to say"))
-        text = raw.replace(",", "").replace(" ", "")
-        if self.question.widget == "money":
-            text = text.removeprefix("$")
-        if not re.fullmatch(r"\d+(\.\d+)?", text):
-            raise ValidationError(allowed)
-        value: int | float = float(text)
-        if spec.kind == "int":
-            if not value.is_integer():
-                raise ValidationError(allowed)
-            value = int(value)
-        if (spec.minimum is not None and value < spec.minimum) or (
-                spec.maximum is not None and value > spec.maximum):
-            raise ValidationError(allowed)
-        return value
+        try:
+            return parse_typed(spec.name, raw, self.as_of, money=self.question.widget == "money")
+        except ValueProblem:
+            raise ValidationError(gettext(
+                "%(label)s must be %(allowed)s", label=gettext(spec.label),
+                allowed=spec.describe().removesuffix(", or null for prefer not to say"))) from None
 
     def _date(self, raw: str) -> str:
-        label = gettext(FIELDS[self.question.field].label)
+        spec = FIELDS[self.question.field]
+        label = gettext(spec.label)
         try:
-            parsed = parse_date_text(raw)
-        except DateTextError as exc:
-            raise ValidationError(gettext("%(label)s %(problem)s", label=label,
-                                          problem=gettext(str(exc)))) from None
-        if parsed > self.as_of:
-            raise ValidationError(gettext("%(label)s must be today or in the past", label=label))
-        earliest = FIELDS[self.question.field].earliest_year
-        if parsed.year < earliest:
-            raise ValidationError(gettext("%(label)s must be in %(year)s or later", label=label,
-                                          year=earliest))
-        return parsed.isoformat()
+            return parse_typed(spec.name, raw, self.as_of)
+        except ValueProblem as problem:
+            if problem.reason == "after_plan_date":
+                message = gettext("%(label)s must be today or in the past", label=label)
+            elif problem.reason == "before_earliest":
+                message = gettext("%(label)s must be in %(year)s or later", label=label,
+                                  year=spec.earliest_year)
+            else:
+                message = gettext("%(label)s %(problem)s", label=label, problem=gettext(str(problem)))
+            raise ValidationError(message) from None
 
 
 def _make_field(question: Question, as_of: date):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from navigator import clock
-from navigator.engine import Plan, RuleBook, evaluate, validate_answers
+from navigator.engine import Plan, RuleBook, plan_for
 from navigator.models import (
     CASE_STATUSES,
     AuditEntry,
@@ -441,11 +441,7 @@ def current_plan(case: Case, book: RuleBook, today: date | None = None
                  ) -> tuple[Plan | None, list]:
     """The plan from the engine for the case's answers, or the answer problems. Dated `today`
     when given, else the client's local date (clock.plan_date)."""
-    as_of = today or clock.plan_date(case, book)
-    answers, errors = validate_answers(case.answers or {}, as_of, book)
-    if errors:
-        return None, errors
-    return evaluate(answers, as_of, book), []
+    return plan_for(case.answers or {}, today or clock.plan_date(case, book), book)
 
 
 def export(session: Session, case: Case, book: RuleBook, today: date) -> dict[str, Any]:

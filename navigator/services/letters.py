@@ -21,8 +21,7 @@ from markupsafe import Markup, escape
 
 from navigator import clock
 from navigator.config import PROJECT_ROOT
-from navigator.engine.answers import MEDICARE, PRIVATE, FieldError
-from navigator.engine.datetext import DateTextError, parse_date_text
+from navigator.engine.answers import MEDICARE, PRIVATE, FieldError, ValueProblem, parse_typed
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
 from navigator.engine.relevance import fits, person_coverages
@@ -94,7 +93,7 @@ def validate_details(raw: Any, today: date | None = None
         if message:
             errors.append(FieldError(name, message))
         elif name == "date_of_birth":
-            clean[name] = parse_date_text(value).isoformat()    # kept one way, shown US-style
+            clean[name] = parse_typed("birth_date", value, today)    # ISO; shown US-style
         else:
             clean[name] = value
     return (None, errors) if errors else (clean, [])
@@ -128,14 +127,16 @@ def details_as_typed(details: dict[str, str]) -> dict[str, str]:
 
 
 def _date_of_birth_problem(value: str, today: date) -> str | None:
+    """Checked as the answers' birth_date is (the answers contract, parse_typed); a letter
+    also needs a day before today."""
     try:
-        born = parse_date_text(value)
-    except DateTextError as exc:
-        return str(exc)
-    if born >= today:
+        born = parse_typed("birth_date", value, today)
+    except ValueProblem as problem:
+        if problem.reason == "after_plan_date":
+            return f"must be in the past (before {today.isoformat()})"
+        return str(problem)
+    if born == today.isoformat():
         return f"must be in the past (before {today.isoformat()})"
-    if born.year < today.year - 125:
-        return "must be within the last 125 years"
     return None
 
 
