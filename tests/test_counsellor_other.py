@@ -52,3 +52,12 @@ def test_georgia_pathways_names_the_80_hours_and_the_monthly_report(book):
     detail = step(plan, "georgia_pathways_apply").detail
     assert "80 hours" in detail and "17th" in detail
     assert not any("no premium tax credit and adults usually do not qualify" in w for w in plan.warnings)
+
+
+def test_va_denial_is_a_clinical_appeal_through_the_patient_advocate(book):
+    plan = evaluate(answers(state="CO", coverage="va", age=45, denial="prior_authorization",
+                            denial_date="2026-11-10"), AS_OF, book)
+    review = step(plan, "va_review")
+    assert "clinical appeal" in review.detail and "patient advocate" in review.detail
+    assert any("clinical-appeals" in (c.url or "") for c in review.contacts)
+    assert review.deadline is None
