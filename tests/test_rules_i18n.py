@@ -462,3 +462,14 @@ def test_the_plan_page_is_in_the_language_of_the_page(app, client):
         assert str(escape(es.title)) in html and str(escape(en.title)) not in html
     html = client.get("/plan?lang=en").get_data(as_text=True)
     assert str(escape(english.steps[0].title)) in html
+
+
+def test_the_pump_pages_describe_pumps_in_spanish(client, book, messages):
+    tr = translations("es")
+    fields = ("water", "controls", "algorithm", "aid_targets", "activity_modes", "alarms")
+    described = [getattr(p, f) for p in book.pumps.values() for f in fields if getattr(p, f)]
+    assert described and all(text in messages for text in described)
+    html = client.get("/pumps?lang=es").get_data(as_text=True)
+    omnipod = book.pumps["omnipod_5"]
+    assert str(escape(tr.gettext(omnipod.controls))) in html
+    assert str(escape(omnipod.controls)) not in html

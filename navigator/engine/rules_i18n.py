@@ -51,6 +51,9 @@ TRANSLATABLE: dict[str, tuple[str, ...]] = {
     "coverages.yaml": ("coverages.*.label",),
     "parameters/*.yaml": ("parameters.*.label",),
     "sources/*.yaml": ("sources.*.claim",),
+    # The pump catalogue's descriptions, shown on the /pumps pages (names and numbers stay).
+    "pumps.yaml": tuple(f"pumps.{f}" for f in ("water", "controls", "algorithm", "aid_targets",
+                                               "activity_modes", "alarms")),
     # State values that the rules print inside their sentences.
     "states/*.yaml": ("fair_hearing.counted_from", "external_review.which_agency",
                       "external_review.counted_from", "insulin_copay_cap.amount",

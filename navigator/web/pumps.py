@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from navigator import clock, db, rulebook
 from navigator.engine.answers import FIELDS
+from navigator.questionnaire.forms import data_text
 from navigator.services import pumps as service
 from navigator.web.session_case import case_to_read
 
@@ -106,7 +107,8 @@ def fact_text(pump, field: str) -> str:
         return _sentence(", ".join(DIABETES_LABELS[v] for v in value))
     if isinstance(value, list):
         return ", ".join(value)
-    return str(value)
+    # The catalogue's own descriptions (water rating, controls, alarms, ...) are rule texts.
+    return data_text(str(value))
 
 
 def _case_answers() -> dict[str, Any]:
