@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from navigator.engine.answers import UNDECIDED
+from navigator.engine.relevance import ALSO_COVERED
 from navigator.engine.rules_i18n import ENGLISH, N_, RulesTranslation, format_date
 from navigator.engine.schema import CgmSpec, CoverageSpec, ProgramSpec
 
@@ -62,6 +63,13 @@ def _decide(program: ProgramSpec, facts: dict[str, Any], pump_names: Mapping[str
         return False, "coverage_excluded", {"coverage": t(coverages[coverage].label)}
     if "medicaid" in rules.coverage_excluded and facts.get("also_medicaid"):
         return False, "also_medicaid", {}
+    # A Medicare user's other coverage that the program excludes (VA care, TRICARE For Life, a job
+    # plan) rules it out as the main coverage would. (Tribal membership is not counted: it does not
+    # mean the Indian Health Service pays.)
+    second = [c for field, value, c in ALSO_COVERED
+              if field == "other_coverage" and facts.get(field) == value and c in rules.coverage_excluded]
+    if second:
+        return False, "coverage_excluded", {"coverage": t(coverages[second[0]].label)}
     if rules.coverage_allowed is not None and coverage not in rules.coverage_allowed:
         return False, "coverage_allowed", {
             "allowed": _either([t(coverages[c].label) for c in rules.coverage_allowed], tr)}
