@@ -302,6 +302,11 @@ def test_cli_plan_in_spanish(tmp_path):
     assert set(es) == set(en) and set(es["steps"][0]) == set(en["steps"][0])
     assert [letter["title"] for letter in es["letters"]] != \
         [letter["title"] for letter in en["letters"]]
+    streamed = CliRunner().invoke(main, ["plan", str(path), "--as-of", "2026-12-01",
+                                         "--format", "jsonl", "--lang", "es"])
+    document = json.loads(streamed.output.splitlines()[0])
+    assert [letter["title"] for letter in document["letters"]] == \
+        [letter["title"] for letter in es["letters"]]
 
 
 def test_api_plan_language_from_the_query_or_accept_language(client):

@@ -12,6 +12,7 @@ tests and a fresh checkout need no compile step). No Flask here.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -384,6 +385,11 @@ def format_date(value, lang: str | None) -> str:
     code = normalise_language(lang) or DEFAULT_LANGUAGE
     if code == DEFAULT_LANGUAGE or value is None or value == "":
         return us_date(value)
+    return _long_date(value, code)
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(value, code: str) -> str:
     from babel.dates import format_date as babel_date
 
     return babel_date(value, format="long", locale=f"{code}_US")
