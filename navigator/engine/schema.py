@@ -404,6 +404,7 @@ class CoverageSpec(Strict):
     payer: str                       # how a letter names the payer; may use {state.…}
     payer_fallback: str | None = None
     federal_program: StrictBool      # copay cards barred (federal Anti-Kickback Statute)
+    appeal_basis: str | None = None  # the appeal rules an appeal to the plan invokes in a letter
 
 
 class CoveragesFile(Strict):
