@@ -375,7 +375,8 @@ def _plan_texts(plan, contacts: bool = True) -> list[str]:
     for step in plan.steps:
         texts += [step.title, step.detail, step.why, *step.documents]
         texts += [c.name for c in step.contacts] if contacts else []
-        texts += [t for t in (step.confirm, step.deadline_passed) if t]
+        # A confirm note quotes source titles “…” as they are published (English documents).
+        texts += [re.sub(r"“[^”]*”", "", t) for t in (step.confirm, step.deadline_passed) if t]
     texts += [p.reason for p in plan.programs] + [p.how_to_apply for p in plan.programs]
     texts += [r.what for r in plan.resources]
     texts += [letter.title for letter in plan.letters] + [letter.why for letter in plan.letters]
