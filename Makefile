@@ -57,8 +57,9 @@ test: install-test translations
 bench: install-test
 	$(BIN)/python -m bench
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check navigator tests bench
+	$(BIN)/mypy navigator/engine navigator/services
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -40,7 +40,7 @@ def _parse_date(_ctx, _param, value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use a date written as YYYY-MM-DD")
+        raise click.BadParameter("use a date written as YYYY-MM-DD") from None
 
 
 rules_option = click.option("--rules", "rules", metavar="DIR", default=None,

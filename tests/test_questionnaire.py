@@ -451,8 +451,9 @@ def test_a_child_is_not_asked_about_disability_benefits(client):
 
 
 def test_the_private_link_can_be_emailed_once_to_the_person(app, client):
-    from tests.test_reminders import Inbox, _free_port
     from aiosmtpd.controller import Controller
+
+    from tests.test_reminders import Inbox, _free_port
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())

@@ -160,9 +160,9 @@ def test_the_plan_is_written_in_the_language_asked(book):
     assert [p.eligible for p in spanish.programs] == [p.eligible for p in english.programs]
     assert [d.date for d in spanish.deadlines] == [d.date for d in english.deadlines]
     tr = translations("es")
-    for en, es in zip(english.letters, spanish.letters):
+    for en, es in zip(english.letters, spanish.letters, strict=True):
         assert es.title == tr.gettext(en.title) != en.title
-    for en, es in zip(english.programs, spanish.programs):
+    for en, es in zip(english.programs, spanish.programs, strict=True):
         assert es.reason != en.reason, en.reason
     # Programs are shared between plans: the Spanish ones never leak into English plans.
     again = evaluate(answers(coverage="medicare_original", age=70, denial="claim"), AS_OF, book)
@@ -464,7 +464,7 @@ def test_the_plan_page_is_in_the_language_of_the_page(app, client):
         english = evaluate(clean, date.today(), rulebook.current())
     html = client.get("/plan?lang=es").get_data(as_text=True)
     assert '<html lang="es"' in html
-    for es, en in zip(spanish.steps, english.steps):
+    for es, en in zip(spanish.steps, english.steps, strict=True):
         assert str(escape(es.title)) in html and str(escape(en.title)) not in html
     html = client.get("/plan?lang=en").get_data(as_text=True)
     assert str(escape(english.steps[0].title)) in html

@@ -224,8 +224,8 @@ class Answers(dict):
         raise TypeError("validated answers are read-only: change a copy, dict(answers), "
                         "and validate it again")
 
-    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only  # type: ignore[assignment]
-    __ior__ = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _read_only
+    __ior__ = _read_only
 
     def __reduce__(self) -> tuple:
         return (dict, (dict(self),))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from navigator.engine.answers import Answers, AnswersInvalid, FieldError, validate_answers
 from navigator.engine.facts import derive, next_window
@@ -15,7 +15,18 @@ from navigator.engine.loader import (
     RuleBook,
     default_rulebook,
 )
-from navigator.engine.plan import Contact, Deadline, Letter, Plan, Program, Resource, Source, Step
+from navigator.engine.plan import (
+    Contact,
+    CoverageRoute,
+    Deadline,
+    DeadlineKind,
+    Letter,
+    Plan,
+    Program,
+    Resource,
+    Source,
+    Step,
+)
 from navigator.engine.programs import assess
 from navigator.engine.relevance import fits, person_coverages, state_source_ids
 from navigator.engine.rules_i18n import N_, RulesTranslation, format_date, translations
@@ -121,7 +132,8 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook,
              for step, compiled in zip(steps, (item[4] for item in placed), strict=True)]
     return Plan(
         rules_version=book.version, reviewed=book.reviewed, as_of=as_of,
-        fpl_percent=facts["fpl_percent"], coverage_route=route, steps=steps, programs=programs,
+        fpl_percent=facts["fpl_percent"], steps=steps, programs=programs,
+        coverage_route=cast(CoverageRoute, route),      # the rule schema allows only these
         resources=[context.resource(resource_id) for resource_id in resource_ids],
         letters=list(letters.values()), deadlines=deadlines, warnings=list(dict.fromkeys(warnings)),
         trace=[rule.id for rule in fired])
@@ -194,7 +206,7 @@ class _Context:
             detail=self.render(step.detail), why=self.tr.gettext(rule.why),
             sources=[self.source(s) for s in source_ids],
             deadline=due.day if due else None,
-            deadline_kind=due.kind if due else None,
+            deadline_kind=cast(DeadlineKind, due.kind) if due else None,
             deadline_opens=due.opens if due else None,
             deadline_passed=due.passed if due else None,
             contacts=contacts, documents=[self.render(d) for d in step.documents],
@@ -292,7 +304,7 @@ class _Context:
         if spec.months is not None:
             return add_months(start, spec.months)
         if spec.state_path is not None:
-            section = self.state
+            section: Any = self.state
             for key in spec.state_path[:-1]:
                 section = getattr(section, key, None)
             # A state section may give its window in calendar months or in days: a path ending in
@@ -308,7 +320,9 @@ class _Context:
             return self._from_parameter(spec.default_parameter, start)
         return self._from_parameter(spec.parameter, start)
 
-    def _from_parameter(self, name: str, start: date) -> date:
+    def _from_parameter(self, name: str | None, start: date) -> date:
+        if name is None:     # the rules check requires a parameter where this is reached
+            raise ValueError("a deadline without a parameter")
         value = self.book.parameter(name, start)
         if self.book.parameters[name].unit == "months":
             return add_months(start, int(value))

@@ -9,6 +9,7 @@ import dataclasses
 import functools
 import hashlib
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -517,12 +518,13 @@ def _check_pump(rel: str, item: str, pump: schema.PumpSpec, codes: dict, checker
     for name in schema.PUMP_FACT_FIELDS:
         if not pump.is_known(name):
             continue
-        ids = pump.fact_sources.get(name)
-        if not ids:
+        fact_ids = pump.fact_sources.get(name)
+        if not fact_ids:
             problems.append(Problem(rel, item, name, "has a value but no source: add it under "
                                     "sources, or set it to null when it is not known"))
         elif name not in pump.unverified and not any(
-                checker.known_sources[sid].verified for sid in ids if sid in checker.known_sources):
+                checker.known_sources[sid].verified for sid in fact_ids
+                if sid in checker.known_sources):
             problems.append(Problem(rel, item, name, "cites only unverified sources: list it "
                                     "under unverified, or cite a verified source"))
     for code in pump.codes:
@@ -779,7 +781,8 @@ class _Checker:
             return None
         return CompiledRule(
             id=spec.id, title=spec.title, why=spec.why, reviewed=spec.reviewed, file=rel,
-            applies=applies, source_ids=tuple(spec.sources), sets=dict(spec.sets), steps=steps,
+            applies=applies, source_ids=tuple(spec.sources), steps=steps,
+            sets={str(key): str(value) for key, value in spec.sets.items()},
             programs=tuple(spec.programs), resources=tuple(spec.resources),
             letters=tuple(spec.letters), warnings=warnings,
             when=spec.when)
@@ -919,7 +922,8 @@ class _Checker:
                 table, _, key = name.rpartition(".")
                 spec = self.parameters.get(table)
                 if spec is not None and spec.unit == "table":
-                    if all(key in value for value in spec.values.values()):
+                    if all(isinstance(value, dict) and key in value
+                           for value in spec.values.values()):
                         return None
                     return f"is not an entry of every dated value of {table}"
                 return "unknown parameter"
@@ -931,7 +935,7 @@ class _Checker:
         return "unknown placeholder; use answers., state., pump., param. or fpl_percent"
 
 
-def _as_tuple(value: str | list[str] | None) -> tuple[str, ...]:
+def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)

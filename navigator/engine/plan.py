@@ -1,6 +1,7 @@
 """The plan: the engine's output contract (serialised with `plan.model_dump(mode="json")`)."""
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from typing import Literal
 
@@ -10,6 +11,7 @@ Eligible = bool | Literal["maybe"]
 # appeal: counted from the denial; window: the last day of a yearly enrollment window;
 # change: the date a policy starts; timeline: counted back from the Medicare start date.
 DeadlineKind = Literal["appeal", "window", "change", "timeline"]
+CoverageRoute = Literal["dme", "pharmacy", "both", "none"]
 
 
 class _Out(BaseModel):
@@ -85,10 +87,10 @@ class Letter(_Out):
 class Deadline(_Out):
     id: str
     title: str
-    date: date
+    date: datetime.date     # (the module: a field named `date` hides the type)
     source: Source
     kind: DeadlineKind = "appeal"
-    opens: date | None = None       # a window that has not opened yet: its first day
+    opens: datetime.date | None = None   # a window that has not opened yet: its first day
     passed: str | None = None       # set when the date is before the plan date: what can still be done
 
 
@@ -97,7 +99,7 @@ class Plan(_Out):
     reviewed: date
     as_of: date
     fpl_percent: float | None
-    coverage_route: Literal["dme", "pharmacy", "both", "none"]
+    coverage_route: CoverageRoute
     steps: list[Step]
     programs: list[Program]
     resources: list[Resource] = []

@@ -112,7 +112,7 @@ def _walk(node: yaml.Node, path: tuple[str, ...], item: str | None
 
 
 def _matches(path: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
-    return len(path) == len(wanted) and all(w in ("*", p) for p, w in zip(path, wanted))
+    return len(path) == len(wanted) and all(w in ("*", p) for p, w in zip(path, wanted, strict=True))
 
 
 def extract_file(path: Path, relative: str) -> Iterator[tuple[str, int, str]]:

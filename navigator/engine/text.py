@@ -45,7 +45,8 @@ def parse_text(source: str) -> Text:
     if position < len(source) or not parts:
         parts.append(source[position:])
     placeholders = tuple(p for p in parts if isinstance(p, Placeholder))
-    return Text(tuple(parts), placeholders, None if placeholders else "".join(parts), source)
+    plain = None if placeholders else "".join(p for p in parts if isinstance(p, str))
+    return Text(tuple(parts), placeholders, plain, source)
 
 
 def lookup(placeholder: Placeholder, context: dict[str, Any]) -> Any:

@@ -93,6 +93,7 @@ def _step_deadline(step: Step, as_of: date, lang: str | None = None) -> str:
     t = translations(lang).gettext
     label = t(N_("Starts: {date} ({when})") if step.deadline_kind == "change"
               else N_("Deadline: {date} ({when})"))
+    assert step.deadline is not None, "only steps with a deadline are given"
     when = _when(step.deadline, step.deadline_opens, step.deadline_passed, as_of,
                  step.deadline_kind, lang)
     line = label.format(date=format_date(step.deadline, lang), when=when)

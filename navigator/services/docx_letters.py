@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
@@ -55,8 +56,8 @@ class _ArticleWriter(HTMLParser):
         self.lists: list[str] = []      # "ul" / "ol" for each open list
         self.inline: list[str] = []     # open inline tags: strong, em, mark
         self.skip_depth = 0             # inside visually hidden text (for screen readers only)
-        self.table = None
-        self.row = None
+        self.table: Any = None       # the python-docx table being filled, or None
+        self.row: Any = None
         self.cell_is_header = False
         self.pending_space = False
         self.quote_depth = 0            # inside a <blockquote>: its paragraphs are quotes

@@ -195,6 +195,7 @@ def device_for(answers: dict, book: RuleBook, on: date) -> Device:
     notes = book.texts.billing_notes
     if pump is None:
         return Device(None, None, None, "unknown", (), notes.no_pump)
+    route: str
     if coverage in MEDICARE:
         route = pump.medicare_route
     else:

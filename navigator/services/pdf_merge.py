@@ -178,7 +178,7 @@ def _check_catalog(src: pikepdf.Pdf, index: int) -> None:
     unknown = set(catalog.keys()) - KNOWN_CATALOG_KEYS
     if "/Names" in catalog:
         unknown |= {f"/Names{key}" for key in catalog.Names if key != "/Dests"}
-    if "/StructTreeRoot" not in catalog or not catalog.get("/MarkInfo", {}).get("/Marked"):
+    if "/StructTreeRoot" not in catalog or not catalog.get("/MarkInfo", {}).get("/Marked"):  # type: ignore[call-overload]  # pikepdf's stubs
         raise ValueError(f"PDF {index} is not tagged")
     unknown |= set(catalog.StructTreeRoot.keys()) - KNOWN_STRUCT_ROOT_KEYS
     if unknown:
@@ -298,7 +298,7 @@ def _chain_outline(out: pikepdf.Pdf, items: list[pikepdf.Object], count: int) ->
     """One outline root whose top-level items are `items`, in order."""
     root = out.make_indirect(Dictionary(Type=Name.Outlines, First=items[0], Last=items[-1],
                                         Count=count))
-    for previous, item in zip([None, *items], items):
+    for previous, item in zip([None, *items], items, strict=False):
         item.Parent = root
         if previous is None:
             if "/Prev" in item:

@@ -18,7 +18,7 @@ from navigator.engine.loader import RuleBook
 from navigator.engine.schema import PriceSpec, PumpSpec
 from navigator.textformat import usd
 
-CHANNEL_OF_MEDICARE_ROUTE = {"part_b_dme": "dme", "part_d": "pharmacy"}
+CHANNEL_OF_MEDICARE_ROUTE: dict[str, str] = {"part_b_dme": "dme", "part_d": "pharmacy"}
 CHANNEL_LABELS = {"dme": "medical equipment (DME) benefit", "pharmacy": "pharmacy benefit"}
 MEDICARE_CHANNEL_LABELS = {"dme": "Medicare Part B, as medical equipment (DME)",
                            "pharmacy": "Part D drug plan, at a pharmacy"}
@@ -67,7 +67,8 @@ def channels_for(pump: PumpSpec, coverage: str | None) -> list[str]:
     if coverage in MEDICARE:
         channel = CHANNEL_OF_MEDICARE_ROUTE.get(pump.medicare_route)
         return [channel] if channel else []
-    usual = pump.channel_by_coverage.get(coverage) if coverage else None
+    # (mypy: the keys are the Coverage literals; any other coverage simply gives None.)
+    usual = pump.channel_by_coverage.get(coverage) if coverage else None  # type: ignore[call-overload]
     found = [usual or pump.channel, *pump.other_channels]
     return list(dict.fromkeys(c for c in found if c))
 
@@ -127,7 +128,7 @@ def _check_age_and_type(match: Match, filters: Filters) -> None:
 
 
 def _check_cgm(match: Match, filters: Filters, cgm_answers: Mapping[str, list[str]]) -> None:
-    if filters.cgm not in cgm_answers:
+    if filters.cgm is None or filters.cgm not in cgm_answers:
         return
     sensors = cgm_answers[filters.cgm]
     name = _either(sensors)
@@ -239,6 +240,7 @@ def dme_estimate(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
 
 def pharmacy_estimate(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook) -> Estimate:
     """A year of 30-day fills on the pharmacy benefit."""
+    assert book.pump_estimate is not None, "the rules check requires pumps.yaml's estimate"
     fills = book.pump_estimate.pharmacy_fills_per_year
     notes = [(f"A year is counted as {fills} fills of a 30-day supply; your plan may count the "
               "starter kit as one more fill, or fill 90 days at a time."),

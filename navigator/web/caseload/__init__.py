@@ -20,7 +20,8 @@ bp = Blueprint("caseload", __name__, url_prefix="/caseload")
 # The feed is read by calendar apps, which cannot sign in: a blueprint without login.
 feed_bp = Blueprint("feed", __name__, url_prefix="/feeds")
 
-from navigator.web.caseload import admin, client_pages, feed, routes  # noqa: F401 routes register
+# The route modules register on `bp` and `feed_bp`, so they are imported after them.
+from navigator.web.caseload import admin, client_pages, feed, routes  # noqa: E402, F401
 
 
 def init_app(app: Flask) -> None:
