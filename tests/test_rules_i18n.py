@@ -479,3 +479,14 @@ def test_the_pump_pages_describe_pumps_in_spanish(client, book, messages):
     omnipod = book.pumps["omnipod_5"]
     assert str(escape(tr.gettext(omnipod.controls))) in html
     assert str(escape(omnipod.controls)) not in html
+
+
+def test_the_answers_summary_reads_back_in_spanish(client):
+    from tests.test_questionnaire import MEDICARE_JOURNEY, walk
+
+    walk(client, MEDICARE_JOURNEY)
+    html = client.get("/check?lang=es").get_data(as_text=True)
+    assert "2 de noviembre de 2026" in html and "November 2, 2026" not in html
+    assert "¿En qué estado vive?" in html and "Ohio" in html
+    html = client.get("/check?lang=en").get_data(as_text=True)
+    assert "November 2, 2026" in html

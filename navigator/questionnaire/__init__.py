@@ -113,12 +113,19 @@ class Question:
                 return option.label
         return None
 
-    def display(self, value: Any) -> str:
-        """The answer as the person would read it back (untranslated; templates translate)."""
+    def display(self, value: Any, lang: str | None = None) -> str:
+        """The answer as the person would read it back. Words are left in English (templates
+        translate them); money and dates are written the way `lang` writes them."""
         if value is None:
             return self.spec.prefer_not_label or "Not given"
         if self.spec.options:
             return self.option_label(value) or str(value)
+        if lang and lang != "en":
+            from navigator import i18n
+            if self.widget == "money":
+                return i18n.format_money(value, lang)
+            if self.kind == "date":
+                return i18n.format_day(value, lang)
         if self.widget == "money":
             return usd(value)
         if self.kind == "date":
