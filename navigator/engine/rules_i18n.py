@@ -56,7 +56,7 @@ TRANSLATABLE: dict[str, tuple[str, ...]] = {
     "pumps.yaml": tuple(f"pumps.{f}" for f in ("water", "controls", "algorithm", "aid_targets",
                                                "activity_modes", "alarms")),
     # State values that the rules print inside their sentences.
-    "states/*.yaml": ("fair_hearing.counted_from", "external_review.which_agency",
+    "states/*.yaml": ("fair_hearing.counted_from", "external_review.which_agency", "chip.external_review_body",
                       "external_review.counted_from", "insulin_copay_cap.amount",
                       "insulin_copay_cap.effective", "insulin_copay_cap.devices"),
 }
