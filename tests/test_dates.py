@@ -59,8 +59,16 @@ def test_marketplace_window_across_new_year(book):
     (date(1962, 1, 1), date(2026, 12, 1)),     # ... across New Year
     (date(1962, 2, 28), date(2027, 2, 1)),
 ])
-def test_medicare_starts_on_the_first_of_the_birthday_month(birth, start):
-    assert medicare_start(birth) == start
+def test_medicare_starts_on_the_first_of_the_birthday_month(book, birth, start):
+    assert medicare_start(birth, book.parameter("medicare.entitlement_age", birth)) == start
+
+
+def test_the_medicare_age_is_a_dated_parameter_from_the_statute(book):
+    spec = book.parameters["medicare.entitlement_age"]
+    assert spec.verified and spec.values == {date(1966, 7, 1): 65}
+    assert book.parameter("medicare.entitlement_age", date(2026, 12, 1)) == 65
+    # Social Security Act 226(a) and 1836 (42 U.S.C. 426, 1395o), read in official text copies.
+    assert {"usc_42_426_entitlement_part_a", "ssa_act_sec_1836_42usc1395o"} <= set(spec.sources)
 
 
 def test_a_birth_date_must_match_the_age():

@@ -33,7 +33,6 @@ PRIVATE = ("employer", "marketplace", "individual")
 # The pumps themselves come from rules/pumps.yaml; this is the answer for "not chosen yet".
 UNDECIDED = "undecided"
 YES_NO_UNKNOWN = ("yes", "no", "unknown")
-MEDICARE_AGE = 65   # under it, Medicare comes through disability (SSDI), ALS or kidney failure
 # Coverage a Medicare user may have besides Medicare (Medicaid is asked apart: also_medicaid).
 OTHER_COVERAGE = ("none", "employer_current", "employer_retiree", "cobra", "tricare_for_life", "va",
                   "unknown")
@@ -93,11 +92,6 @@ def _always(_a: dict) -> bool:
     return True
 
 
-def _under_65(a: dict) -> bool:
-    age = a.get("age")
-    return isinstance(age, int) and age < MEDICARE_AGE
-
-
 def _coverage_in(*values: str) -> Callable[[dict], bool]:
     def applies(a: dict) -> bool:
         return a.get("coverage") in values
@@ -131,8 +125,10 @@ FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
               applies=_coverage_in(*MEDICARE), label="Medicare drug coverage in use"),
     FieldSpec("savings", "number", minimum=0, maximum=100_000_000, nullable=True,
               applies=_coverage_in(*MEDICARE), label="Savings and other countable resources"),
+    # Counted only under the Medicare age (parameter medicare.entitlement_age, read in facts.derive);
+    # the questionnaire asks it only then.
     FieldSpec("disability_benefit", "enum", DISABILITY_BENEFITS, nullable=True,
-              applies=_under_65, label="Social Security disability benefits (SSDI or SSI)"),
+              label="Social Security disability benefits (SSDI or SSI)"),
     FieldSpec("household_size", "int", minimum=1, maximum=20, required=_always,
               label="Household size"),
     FieldSpec("annual_income", "number", minimum=0, maximum=100_000_000, nullable=True,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from navigator.engine.answers import FIELDS, MEDICARE, MEDICARE_AGE
+from navigator.engine.answers import FIELDS, MEDICARE
 from navigator.engine.conditions import FactType
 
 if TYPE_CHECKING:
@@ -71,17 +71,18 @@ def fpl_percent(book: RuleBook, state: str, household_size: int, income: float |
 
 def medicaid_income_screen(state_limits: Any, age: int, household_size: int,
                            percent: float | None, pregnant: bool | None = None, *,
-                           child_age_limit: int, on_medicare: bool = False) -> str:
+                           child_age_limit: int, medicare_age: int,
+                           on_medicare: bool = False) -> str:
     """Income alone against the state's published limit for someone of this age (and pregnancy).
     `child_age_limit`: the age under which the children's limit applies (parameter
-    medicaid.child_age_limit).
+    medicaid.child_age_limit); `medicare_age`: the age Medicare starts (medicare.entitlement_age).
 
     The state files hold the children's, parents', pregnancy and expansion adults' limits. The
     expansion adult group ends at 64 and excludes people entitled to Medicare; Medicaid for people
     65 or older or on Medicare follows the aged, blind and disabled rules, whose limits the files do
     not hold, so for them the screen is unknown (never "likely" on the adults' limit).
     """
-    if percent is None or on_medicare or age >= MEDICARE_AGE:
+    if percent is None or on_medicare or age >= medicare_age:
         return "unknown"
     if age < child_age_limit:
         limit = state_limits.children
@@ -178,22 +179,24 @@ def in_open_enrollment(book: RuleBook, on: date) -> bool:
     return in_window(book, "marketplace.open_enrollment", on)
 
 
-def medicare_start(birth: date) -> date:
-    """Medicare at 65 starts on the first day of the birthday month, or of the month before
+def medicare_start(birth: date, medicare_age: int) -> date:
+    """Medicare by age starts on the first day of the birthday month, or of the month before
     when the birthday is on the 1st (Medicare counts a birthday from the day before it)."""
-    month_start = date(birth.year + MEDICARE_AGE, birth.month, 1)
+    month_start = date(birth.year + medicare_age, birth.month, 1)
     if birth.day == 1:
         return date(month_start.year - (month_start.month == 1), (month_start.month - 2) % 12 + 1, 1)
     return month_start
 
 
-def turns_65_within_year(answers: dict[str, Any], birth: date | None, on: date) -> bool:
+def turns_65_within_year(answers: dict[str, Any], birth: date | None, on: date,
+                         medicare_age: int) -> bool:
+    """Whether the person reaches the Medicare age (medicare.entitlement_age) within a year."""
     if answers["coverage"] in MEDICARE:
         return False
     if birth is None:
-        return answers["age"] == MEDICARE_AGE - 1
+        return answers["age"] == medicare_age - 1
     day = 28 if (birth.month, birth.day) == (2, 29) else birth.day   # a leap-day birthday
-    birthday = date(birth.year + MEDICARE_AGE, birth.month, day)
+    birthday = date(birth.year + medicare_age, birth.month, day)
     return on < birthday <= on + timedelta(days=365)
 
 
@@ -220,6 +223,10 @@ def cgm_pump_match(book: RuleBook, answers: dict[str, Any], pump: Any) -> str:
 
 
 def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, Any]:
+    medicare_age = book.parameter("medicare.entitlement_age", as_of)
+    if answers.get("disability_benefit") is not None and answers["age"] >= medicare_age:
+        # Disability benefits lead to Medicare only under the Medicare age: not counted after it.
+        answers = {**answers, "disability_benefit": None}
     state = book.states[answers["state"]]
     pump = book.pumps.get(answers["pump_wanted"])
     percent = fpl_percent(book, answers["state"], answers["household_size"],
@@ -228,7 +235,7 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
     denial_day = date.fromisoformat(denial_date) if denial_date else None
     birth_date = answers.get("birth_date")
     birth = date.fromisoformat(birth_date) if birth_date else None
-    turning_65 = turns_65_within_year(answers, birth, as_of)
+    turning_65 = turns_65_within_year(answers, birth, as_of, medicare_age)
     facts = dict(answers)
     facts.update(
         denial_date=denial_day,
@@ -241,7 +248,7 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
             state.medicaid.income_limits_pct_fpl, answers["age"], answers["household_size"],
             percent, answers.get("pregnant"),
             child_age_limit=book.parameter("medicaid.child_age_limit", as_of),
-            on_medicare=answers["coverage"] in MEDICARE),
+            medicare_age=medicare_age, on_medicare=answers["coverage"] in MEDICARE),
         under_epsdt_age=answers["age"] < book.parameter("epsdt.age_limit", as_of),
         federal_program=(book.coverages[answers["coverage"]].federal_program
                          or bool(answers.get("also_medicaid"))),
@@ -254,7 +261,7 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         medicare_open_enrollment=_window_open(book, "medicare.open_enrollment", as_of),
         ma_open_enrollment=_window_open(book, "medicare_advantage.open_enrollment", as_of),
         turns_65_within_year=turning_65,
-        medicare_start_date=medicare_start(birth) if birth and turning_65 else None,
+        medicare_start_date=medicare_start(birth, medicare_age) if birth and turning_65 else None,
         pump_cgm_ids=pump_cgm_ids(book, pump),
         cgm_pump_match=cgm_pump_match(book, answers, pump),
     )

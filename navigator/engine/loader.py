@@ -41,6 +41,8 @@ ENGINE_PARAMETERS = {
     "fpl.hawaii": "to work out % of poverty level",
     "medicaid.child_age_limit": "the age under which a state's Medicaid limit for children applies",
     "epsdt.age_limit": "the age under which the derived fact under_epsdt_age is true",
+    "medicare.entitlement_age": "the age Medicare starts (turning-65 timeline, Medicaid screen, "
+                                "disability answer)",
 }
 # Files that do not change a plan are left out of the version hash.
 NOT_IN_VERSION = ("tests/", "questions.yaml")
