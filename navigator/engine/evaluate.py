@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
 
+from navigator.engine import memo
 from navigator.engine.answers import Answers, AnswersInvalid, FieldError, validate_answers
 from navigator.engine.facts import derive, next_window
 from navigator.engine.loader import (
@@ -41,7 +42,6 @@ PASSED_DEFAULT = {
                  "and a new deadline."),
     "timeline": N_("This date has passed: do it now, before your Medicare starts."),
 }
-PROGRAM_CACHE_SIZE = 20_000
 
 
 def evaluate(answers: dict[str, Any], as_of: date, book: RuleBook | None = None,
@@ -333,14 +333,9 @@ class _Context:
         eligible, reason = assess(spec, self.facts, self.book.pump_names, self.book.cgms,
                                   self.book.program_reasons, coverages=self.book.coverages,
                                   tr=self.tr)
-        # Plans share Program objects (frozen); most people fall in a few eligibility outcomes.
-        key = (program_id, eligible, reason, self.tr.lang)
-        cached = self.book.program_outputs.get(key)
-        if cached is None:
-            cached = self._build_program(spec, eligible, reason)
-            if len(self.book.program_outputs) < PROGRAM_CACHE_SIZE:
-                self.book.program_outputs[key] = cached
-        return cached
+        # Plans share Program objects (frozen): memo.py says why, with its measured gain.
+        return memo.program(self.book.version, (program_id, eligible, reason, self.tr.lang),
+                            lambda: self._build_program(spec, eligible, reason))
 
     def _build_program(self, spec, eligible, reason) -> Program:
         apply = spec.how_to_apply

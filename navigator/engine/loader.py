@@ -5,6 +5,7 @@ and the field. A RuleBook is immutable once built; reloading builds a new one.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import hashlib
@@ -157,27 +158,20 @@ class RuleBook:
     uses_low_income_screens: bool = False
     by_coverage: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)
     sources_out: dict[str, Any] = field(default_factory=dict)
-    program_outputs: dict[tuple, Any] = field(default_factory=dict)
     state_dicts: dict[str, dict] = field(default_factory=dict)
     pump_dicts: dict[str, dict] = field(default_factory=dict)
     billing_codes: dict[str, schema.BillingCodeSpec] = field(default_factory=dict)
     cgm_answers: dict[str, list[str]] = field(default_factory=dict)
     pump_estimate: schema.EstimateSpec | None = None
-    _parameter_dates: dict[str, list[date]] = field(default_factory=dict)
+    # Each parameter's dates in order, made at load time (lookups bisect it).
+    parameter_dates: dict[str, list[date]] = field(default_factory=dict)
 
     def parameter(self, name: str, on: date) -> Any:
         """The value of a parameter in force on a date (the latest dated value not after it)."""
         spec = self.parameters[name]
-        dates = self._parameter_dates.get(name)
-        if dates is None:
-            dates = self._parameter_dates[name] = sorted(spec.values)
-        chosen = dates[0]
-        for start in dates:
-            if start <= on:
-                chosen = start
-            else:
-                break
-        return spec.values[chosen]
+        dates = self.parameter_dates.get(name) or sorted(spec.values)
+        # A date before the first dated value gets the first value.
+        return spec.values[dates[max(bisect.bisect_right(dates, on) - 1, 0)]]
 
     @functools.cached_property
     def pump_names(self) -> dict[str, str]:
@@ -383,6 +377,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
         pump_dicts={pid: p.model_dump() for pid, p in pumps.items()},
+        parameter_dates={name: sorted(spec.values) for name, spec in parameters.items()},
     )
 
 

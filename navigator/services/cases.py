@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, inspect
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, delete, select
 
 from navigator import clock
@@ -30,7 +30,9 @@ CASE_BY_PUBLIC_ID = select(Case).where(Case.public_id == bindparam("public_id"))
 @dataclass(frozen=True, slots=True)
 class CaseRecord:
     """What the pages that only show a case read of it (plan, letters, check your answers),
-    with the same names as on Case."""
+    with the same names as on Case. Speed-up (docs/BENCHMARKS.md, "the case read with one plain
+    SELECT"): with db.py's reading engine, in-process CPU per plan page 730 -> 540 us; the ORM
+    object cost twice as much for the same row."""
 
     public_id: str
     organisation_id: int | None
@@ -60,17 +62,9 @@ def create_case(session: Session, answers: dict[str, Any] | None = None) -> Case
 def get_case(session: Session, public_id: str | None) -> Case | None:
     if not public_id or not PUBLIC_ID_PATTERN.fullmatch(public_id):
         return None     # also keeps NUL and other odd characters away from PostgreSQL
-    # A request asks several times (access check, then the page): keep what this session
-    # loaded. session.info lives as long as the session, and a deleted case is no longer
-    # persistent, so it is looked up again (and not found).
-    loaded = session.info.setdefault("cases_by_public_id", {})
-    case = loaded.get(public_id)
-    if case is not None and inspect(case).persistent:
-        return case
-    case = session.exec(CASE_BY_PUBLIC_ID, params={"public_id": public_id}).first()
-    if case is not None:
-        loaded[public_id] = case
-    return case
+    # (A per-session memo of these lookups was dropped: no benchmark showed its one saved
+    # SELECT, and SQLAlchemy's identity map already returns the same object.)
+    return session.exec(CASE_BY_PUBLIC_ID, params={"public_id": public_id}).first()
 
 
 def read_case(connection: Connection, public_id: str | None) -> CaseRecord | None:
