@@ -63,18 +63,19 @@ def test_va_denial_is_a_clinical_appeal_through_the_patient_advocate(book):
     assert review.deadline is None
 
 
-def _appeal_letter(book, **overrides):
+def _appeal_letter(book, letter_id="internal_appeal", **overrides):
     from navigator.services import letters
 
     data = answers(denial="prior_authorization", denial_date="2026-11-12", **overrides)
     plan = evaluate(data, AS_OF, book)
-    return str(letters.render_letter("internal_appeal", data, {}, plan, book))
+    return str(letters.render_letter(letter_id, data, {}, plan, book))
 
 
 def test_appeal_letters_name_the_appeal_rules_of_each_coverage(book):
     chip = _appeal_letter(book, state="GA", coverage="chip", age=9, annual_income=70000)
     assert "457.1260" in chip and "147.136" not in chip
-    medicaid = _appeal_letter(book, state="OH", coverage="medicaid", age=9, annual_income=30000)
+    medicaid = _appeal_letter(book, "medicaid_plan_appeal", state="OH", coverage="medicaid", age=9,
+                              annual_income=30000)
     assert "438.402" in medicaid and "147.136" not in medicaid
     employer = _appeal_letter(book, state="OH", employer_plan_funding="self_funded")
     assert "147.136" in employer and "2560.503-1" in employer

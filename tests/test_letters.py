@@ -35,6 +35,11 @@ DETAILS = {
     "practice_address": "1 Main St\nColumbus, OH 43210",
     "practice_phone": "(614) 555-0100",
     "denial_reason": "Not medically necessary: no record of glucose testing.",
+    "sender": "patient",
+    "sender_name": "Rosa Núñez",
+    "sender_address": "12 Elm St\nColumbus, OH 43215\n(614) 555-0199",
+    "recipient_name": "CGS Administrators (DME MAC Jurisdiction B)",
+    "recipient_address": "PO Box 20009\nNashville, TN 37202",
 }
 LABELS = {name: spec.label for name, spec in L.DETAIL_FIELDS.items()}
 
@@ -178,16 +183,33 @@ def test_fair_hearing_uses_the_state_agency_and_deadline_and_epsdt_under_21(book
     assert "1396d(r)(5)" not in adult
 
 
-def test_assistance_cover_letter_names_the_programs_marked_eligible_or_maybe(book):
+def test_one_assistance_cover_letter_per_program_that_takes_applications(book):
     answers, plan = plan_for(book, coverage="uninsured", pump_wanted="omnipod_5")
-    html = L.render_letter("assistance_cover_letter", answers, DETAILS, plan, book)
-    hopeful = [p for p in plan.programs if p.eligible in (True, "maybe")]
-    assert hopeful
-    for program in hopeful:
-        assert str(L.escape(program.name)) in html
+    html = str(L.render_letter("assistance_cover_letter", answers, DETAILS, plan, book))
+    articles = html.split("<article")[1:]
+    applying = [p for p in plan.programs if p.eligible in (True, "maybe")
+                and p.status != "closed" and p.kind in ("charity", "free_device", "discount",
+                                                        "payment_plan")]
+    assert len(applying) >= 2 and len(articles) == len(applying)
+    for program, article in zip(applying, articles, strict=True):
+        name = str(L.escape(program.name))
+        # Addressed to this program alone: its name heads the letter, no other program's does.
+        assert f"Cover letter for my application to {name}" in article
+        others = [p for p in plan.programs if p.id != program.id]
+        assert not any(f"to {L.escape(p.name)}</h1>" in article for p in others)
+        words = {"pump": "an insulin pump", "supplies": "pump supplies", "insulin": "insulin",
+                 "cgm": "a continuous glucose monitor"}
+        asked = " and ".join(words[item] for item in ("pump", "supplies", "insulin", "cgm")
+                             if item in program.covers)
+        assert f"for help paying for {asked}." in article
+    # Ruled out, closed, directories and copay cards get no letter.
     for program in plan.programs:
-        if program.eligible is False:
-            assert str(L.escape(program.name)) not in html
+        if program not in applying:
+            assert f"application to {L.escape(program.name)}" not in html
+    assert "GetInsulin" not in html and "RxAssist" not in html
+    # In the PDF each program's letter starts on its own page and numbers its own pages.
+    text = pdf_text(L.letter_pdf("assistance_cover_letter", answers, DETAILS, plan, book))
+    assert text.count("Page 1 of") == len(applying)
 
 
 def test_sources_come_from_the_calling_rules_and_the_rulebook(book):
@@ -285,7 +307,8 @@ def listening_server():
 def test_markup_in_every_field_prints_as_text_and_fetches_nothing(book, listening_server):
     hostile = f'<img src={listening_server}/x><script>alert(1)</script>'
     details = {name: hostile[: spec.max_length] for name, spec in L.DETAIL_FIELDS.items()
-               if name not in ("date_of_birth", "prescriber_npi", "practice_phone")}
+               if name not in ("date_of_birth", "prescriber_npi", "practice_phone", "sender")}
+    details["sender"] = "representative"    # a choice: every free-text sender field is printed
     clean, errors = L.validate_details(details, AS_OF)
     assert errors == []
     answers, plan = plan_for(book, coverage="employer", denial="claim")
@@ -334,7 +357,9 @@ def test_pdf_is_tagged_with_title_author_and_page_numbers(book):
     # Each letter numbers its own pages (the packet merges one PDF per letter).
     numbers = [re.search(r"Page (\d+) of (\d+)", page.extract_text()).groups()
                for page in reader.pages]
-    assert sum(number == "1" for number, _ in numbers) == len(L.letter_ids_in_plan(plan))
+    # One letter per program for the assistance cover letter.
+    letters = len(L.letter_ids_in_plan(plan)) - 1 + len(L.assistance_programs(plan))
+    assert sum(number == "1" for number, _ in numbers) == letters
     assert numbers[-1][0] == numbers[-1][1]
     for font in _fonts(reader):
         assert font.get("/FontDescriptor") is None or any(

@@ -255,10 +255,19 @@ def test_a_packet_holds_every_letter_in_plan_order_each_numbering_its_own_pages(
     answers, plan, ids = packet_case
     assert len(ids) >= 3
     merged = L.packet_pdf(list(reversed(ids)), answers, DETAILS, plan, book)
-    parts = [L.letter_pdf(letter_id, answers, DETAILS, plan, book) for letter_id in ids]
+    # One PDF per letter; the assistance cover letter is one letter per program.
+    parts = [render_pdf(*document) for letter_id in ids
+             for document in L.letter_documents(letter_id, answers, DETAILS, plan, book)]
     pdf = assert_tagged_merge(merged, parts)
 
-    titles = [book.letters[letter_id].title for letter_id in ids]
+    titles = []
+    for letter_id in ids:
+        if letter_id == "assistance_cover_letter":
+            titles += [f"Cover letter for my application to {program.name}"
+                       for program in L.assistance_programs(plan)]
+        else:
+            titles.append(book.letters[letter_id].title)
+    assert len(parts) == len(titles) > len(ids)
     assert outline_titles(pdf) == titles
     text = flat(pdf_text(merged))
     positions = [text.index(title) for title in titles]

@@ -162,3 +162,31 @@ def test_packet_refuses_nothing_or_letters_not_in_the_plan(medicaid_client, chos
     response = medicaid_client.post("/letters/packet", data={"letter": chosen})
     assert response.status_code == 302 and response.headers["Location"].endswith("/letters/")
 
+
+
+def test_who_sends_the_letters_is_chosen_on_the_details_form_and_used_in_them(app, client):
+    from navigator.services import letters as letter_service
+    from navigator.web.letters import SENDER_CHOICES
+    assert [value for value, _label in SENDER_CHOICES if value] == list(letter_service.SENDERS)
+    public_id = _new_case(app, make_answers(coverage="medicare_original", age=70, denial="claim",
+                                            pump_wanted="tslim_x2"))
+    _use_case(client, public_id)
+    form = client.get("/letters/details").get_data(as_text=True)
+    assert '<select' in form and 'name="sender"' in form and 'value="representative"' in form
+    response = client.post("/letters/details", data={
+        "patient_name": "Ruth Hale", "sender": "representative", "sender_name": "Ana Hale",
+        "sender_address": "5 Oak Rd\nDayton, OH 45402",
+        "recipient_name": "CGS Administrators", "recipient_address": "PO Box 20009"})
+    assert response.status_code == 302
+    saved = _stored_details(app, public_id)
+    assert saved["sender"] == "representative" and saved["recipient_name"] == "CGS Administrators"
+    page = client.get("/letters/medicare_redetermination").get_data(as_text=True)
+    assert "Ana Hale, authorized representative of Ruth Hale" in page
+    assert "5 Oak Rd<br>Dayton, OH 45402" in page and "CGS Administrators" in page
+    assert "CMS-1696" in page
+    # Before sending: the lab result the answers do not show, and the representative's form.
+    warning = page[page.index("Before you send this letter"):page.index("letter-preview")]
+    assert "C-peptide" in warning and "representative" in warning
+    bad = client.post("/letters/details", data={"sender": "the neighbour"})
+    assert bad.status_code == 400
+    assert "Who is sending the letters must be one of" in bad.get_data(as_text=True)

@@ -163,6 +163,7 @@ class RuleBook:
     billing_codes: dict[str, schema.BillingCodeSpec] = field(default_factory=dict)
     cgm_answers: dict[str, list[str]] = field(default_factory=dict)
     pump_estimate: schema.EstimateSpec | None = None
+    representatives: dict[str, Any] = field(default_factory=dict)   # letters' senders, by coverage
     # Each parameter's dates in order, made at load time (lookups bisect it).
     parameter_dates: dict[str, list[date]] = field(default_factory=dict)
 
@@ -316,6 +317,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
     _check_cgms(cgms, programs, problems)
     letters = _load_list(root, "letters.yaml", schema.LettersFile, "letters", checker, problems)
     diagnosis_codes = _diagnosis_codes(root)
+    representatives = _representatives(root, checker, problems)
     checker.states, checker.pumps = states, pumps
     checker.fact_types = fact_types(tuple(pumps))
     texts = _load_texts(root, problems)
@@ -373,6 +375,7 @@ def load_rulebook(root: str | Path) -> RuleBook:
         billing_codes=billing_codes, cgm_answers=cgm_answers, pump_estimate=pump_estimate,
         resources=resources, cgms=cgms, program_reasons=program_reasons,
         texts=texts, coverages=coverages, diagnosis_codes=diagnosis_codes, rules=tuple(rules),
+        representatives=representatives,
         uses_open_enrollment=uses_open_enrollment,
         uses_low_income_screens=uses_low_income_screens,
         state_dicts={code: s.model_dump() for code, s in states.items()},
@@ -560,6 +563,28 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
         problems.append(Problem("rules/states", None, None,
                                 "no file for: " + ", ".join(missing)))
     return states
+
+
+def _representatives(root: Path, checker, problems: list[Problem]) -> dict[str, Any]:
+    """letters.yaml's representatives, by coverage (each coverage once)."""
+    rel = "rules/letters.yaml"
+    path = root / "letters.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not isinstance(data, dict):
+        return {}
+    try:
+        parsed = schema.LettersFile.model_validate(data)
+    except ValueError:
+        return {}           # the letters' own load reports the problem
+    by_coverage: dict[str, Any] = {}
+    for spec in parsed.representatives:
+        checker.sources(rel, f"representative {spec.id}", spec.sources)
+        for coverage in spec.coverages:
+            if coverage in by_coverage:
+                problems.append(Problem(rel, f"representative {spec.id}", "coverages",
+                                        f"{coverage} is already given by {by_coverage[coverage].id}"))
+            by_coverage[coverage] = spec
+    return by_coverage
 
 
 def _diagnosis_codes(root: Path) -> dict[str, str]:

@@ -391,8 +391,18 @@ class LetterSpec(Strict):
     with_rules: list[str] = []       # also cite these rules' sources when they are in the plan
 
 
+class RepresentativeSpec(Strict):
+    """What a payer asks of someone who sends a letter for the patient as their representative
+    (not a parent or guardian of a child): the form to enclose, with the sources that say so."""
+    id: str = Identifier
+    coverages: list[Coverage] = Field(min_length=1)
+    form: str | None = None          # None: the payer's own form, named by the sender (a blank)
+    sources: list[str] = Field(min_length=1)
+
+
 class LettersFile(Strict):
     letters: list[LetterSpec]
+    representatives: list[RepresentativeSpec] = []
     # The ICD-10 family a letter names for each diabetes type (the prescriber adds the exact code).
     diagnosis_codes: dict[Literal["type1", "type2", "other"], str] = {}
 

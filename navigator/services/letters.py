@@ -44,15 +44,24 @@ class DetailSpec:
     max_length: int
     multiline: bool = False
     hint: str = ""
+    choices: tuple[str, ...] = ()     # a choice among these values, not free text
+
+
+SENDERS = ("patient", "parent", "representative")
 
 
 DETAIL_FIELDS: dict[str, DetailSpec] = {spec.name: spec for spec in (
     DetailSpec("patient_name", "Patient's full name", 100),
     DetailSpec("date_of_birth", "Date of birth", 10, hint="MM/DD/YYYY, for example 03/14/2017"),
+    DetailSpec("sender", "Who is sending the letters", 20, choices=SENDERS),
+    DetailSpec("sender_name", "Your full name", 100),
+    DetailSpec("sender_address", "Your mailing address and phone number", 300, multiline=True),
     DetailSpec("member_id", "Member ID", 40),
     DetailSpec("group_number", "Group number", 40),
     DetailSpec("insurer_name", "Insurer or plan name", 120),
     DetailSpec("insurer_address", "Insurer or plan address", 300, multiline=True),
+    DetailSpec("recipient_name", "Who reviews the appeal", 120),
+    DetailSpec("recipient_address", "Address of who reviews the appeal", 300, multiline=True),
     DetailSpec("claim_number", "Claim or reference number", 40),
     DetailSpec("prescriber_name", "Prescriber's name", 100),
     DetailSpec("prescriber_npi", "Prescriber's NPI", 10, hint="10 digits"),
@@ -101,6 +110,8 @@ def validate_details(raw: Any, today: date | None = None
 
 def detail_problem(spec: DetailSpec, value: str, today: date) -> str | None:
     """What is wrong with one non-empty detail value, or None."""
+    if spec.choices and value not in spec.choices:
+        return "must be one of: " + ", ".join(spec.choices)
     if spec.name == "prescriber_npi" and not re.fullmatch(r"[0-9]{10}", value):
         return "must be exactly 10 digits (the National Provider Identifier)"
     if len(value) > spec.max_length:
@@ -240,7 +251,7 @@ def payer_wording(answers: dict, book: RuleBook) -> str:
 CALL_LOG_LETTERS = frozenset({
     "internal_appeal", "external_review", "medicare_redetermination",
     "part_d_coverage_determination", "medicare_advantage_reconsideration",
-    "medicaid_fair_hearing", "claim_file_request",
+    "medicaid_fair_hearing", "claim_file_request", "medicaid_plan_appeal",
 })
 
 
@@ -313,6 +324,116 @@ def catalogue(book: RuleBook) -> list[tuple[str, str]]:
     return [(letter.id, letter.title) for letter in book.letters.values()]
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who sends a letter the patient's side writes: the patient, a parent or legal guardian (a
+    child's letters by default), or a representative with the form the payer asks for."""
+    role: str                         # patient | parent | representative
+    name: Markup                      # escaped, or a highlighted blank
+    address: Markup
+    form: Markup | None               # a representative's form (named, or a blank), else None
+    form_sources: tuple[str, ...] = ()
+
+
+CHILD_AGE = 18
+
+
+def sender_for(details: dict, answers: dict, book: RuleBook) -> Sender:
+    view = DetailsView(details)
+    role = details.get("sender") or ("parent" if answers.get("age", CHILD_AGE) < CHILD_AGE
+                                     else "patient")
+    address = view.sender_address
+    if role == "patient":
+        return Sender(role, view.patient_name, address, None)
+    if details.get("sender_name"):
+        name = escape(details["sender_name"])
+    else:
+        name = blank("Parent’s or guardian’s name" if role == "parent"
+                     else "Representative’s name")
+    if role == "parent":
+        return Sender(role, name, address, None)
+    spec = book.representatives.get(answers["coverage"])
+    if spec is not None and spec.form:
+        form = escape(spec.form)
+    else:
+        form = blank("the representative form your plan or agency asks for")
+    return Sender(role, name, address, form, tuple(spec.sources) if spec else ())
+
+
+def recipient_for(letter_id: str, details: dict, answers: dict) -> tuple[Markup, Markup] | None:
+    """The name and address typed for whoever reviews an appeal (the Medicare contractor, the
+    fair hearing office, the review organization), or None when nothing was typed. For Original
+    Medicare the insurer fields name the contractor, so they count too."""
+    if letter_id not in REVIEW_BODY_LETTERS:
+        return None
+    view = DetailsView(details)
+    if details.get("recipient_name") or details.get("recipient_address"):
+        return view.recipient_name, view.recipient_address
+    if letter_id == "medicare_redetermination" and (
+            details.get("insurer_name") or details.get("insurer_address")):
+        return view.insurer_name, view.insurer_address
+    return None
+
+
+# Letters that go to whoever reviews an appeal, not to the insurer itself.
+REVIEW_BODY_LETTERS = frozenset({"medicare_redetermination", "medicaid_fair_hearing",
+                                 "external_review"})
+
+
+def lab_result_shown(answers: dict) -> bool:
+    """Whether the answers show the C-peptide or autoantibody result Medicare's pump policy needs."""
+    return "yes" in (answers.get("c_peptide_qualifies"), answers.get("autoantibody_positive"))
+
+
+def needs_lab_result(answers: dict, device: Device) -> bool:
+    """A tubed pump on Medicare's equipment route needs the lab result (LCD L33794)."""
+    return answers["coverage"] in MEDICARE and device.route == "part_b_dme"
+
+
+def letter_deadline(letter_id: str, plan: Plan, book: RuleBook):
+    """The one deadline a letter states: the soonest still open of the steps that call it, else
+    the last one that passed (the letter then asks for a late filing), else None."""
+    found = deadlines_for(letter_id, plan, book)
+    still_open = [d for d in found if not d.passed and not d.opens]
+    if still_open:
+        return min(still_open, key=lambda d: d.date)
+    passed = [d for d in found if d.passed]
+    return max(passed, key=lambda d: d.date) if passed else None
+
+
+def letter_warnings(letter_id: str, answers: dict, details: dict, plan: Plan,
+                    book: RuleBook) -> list[str]:
+    """What to do before sending this letter, shown above its preview."""
+    warnings = []
+    device = device_for(answers, book, plan.as_of)
+    if letter_id in LAB_LETTERS and needs_lab_result(answers, device) \
+            and not lab_result_shown(answers):
+        warnings.append("Your answers do not show a qualifying C-peptide or a positive "
+                        "beta-cell autoantibody result. Medicare pays for a tubed pump only with "
+                        "one: get the lab result and its date before you send this letter.")
+    sender = sender_for(details, answers, book)
+    if sender.role == "representative":
+        warnings.append("You are sending this as a representative: enclose the form the letter "
+                        "names, signed, or the payer may not act on the letter.")
+    return warnings
+
+
+# Letters that say the Medicare coverage criteria are met.
+LAB_LETTERS = frozenset({"medicare_redetermination", "medicare_advantage_reconsideration"})
+
+
+# Programs one applies to with papers (copay cards, price caps and public programs are enrolled
+# in or applied for otherwise, with no cover letter).
+APPLICATION_KINDS = frozenset({"charity", "free_device", "discount", "payment_plan"})
+
+
+def assistance_programs(plan: Plan) -> list:
+    """The programs an assistance cover letter goes to: one letter each, for the programs that
+    take applications, may take the person and are open (directories and closed funds get none)."""
+    return [p for p in plan.programs if p.eligible in (True, "maybe") and p.status != "closed"
+            and p.kind in APPLICATION_KINDS]
+
+
 def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
                    book: RuleBook, calls: Iterable = ()) -> dict[str, Any]:
     letter = next((item for item in plan.letters if item.id == letter_id), None)
@@ -320,8 +441,23 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         raise UnknownLetter(letter_id)
     state = book.states[answers["state"]]
     coverage = answers["coverage"]
+    device = device_for(answers, book, plan.as_of)
+    sender = sender_for(details, answers, book)
+    sources = sources_for(letter_id, answers, plan, book)
+    if sender.form_sources:
+        known = {source.id for source in sources}
+        sources += [book.source_output(sid) for sid in sender.form_sources if sid not in known
+                    and fits(book.sources[sid], person_coverages(answers), answers["state"],
+                             answers["pump_wanted"])]
     return {
         "letter": letter,
+        "article_id": letter.id,
+        "sender_is": sender,
+        "recipient": recipient_for(letter_id, details, answers),
+        "lab_shown": lab_result_shown(answers),
+        "lab_needed": needs_lab_result(answers, device),
+        "deadline": letter_deadline(letter_id, plan, book),
+        "program": None,
         "answers": answers,
         "d": DetailsView(details),
         "plan": plan,
@@ -331,7 +467,7 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         "is_private": coverage in PRIVATE,
         "payer": payer_wording(answers, book),
         "appeal_basis": book.coverages[coverage].appeal_basis,
-        "device": device_for(answers, book, plan.as_of),
+        "device": device,
         "icd10": book.diagnosis_codes.get(answers["diabetes_type"], ""),
         "rules_fired": frozenset(plan.trace),
         "expedited": answers.get("health_at_risk") is True,
@@ -339,20 +475,31 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         "denial_date": date.fromisoformat(answers["denial_date"])
         if answers.get("denial_date") else None,
         "deadlines": deadlines_for(letter_id, plan, book),
-        "sources": sources_for(letter_id, answers, plan, book),
-        "programs": [p for p in plan.programs if p.eligible in (True, "maybe")],
+        "sources": sources,
+        "programs": assistance_programs(plan),
         "calls": list(calls) if letter_id in CALL_LOG_LETTERS else [],
     }
 
 
-def render_letter(letter_id: str, answers: dict, details: dict, plan: Plan,
-                  book: RuleBook, calls: Iterable = ()) -> Markup:
-    """One letter as an <article> (HTML, every typed value escaped). `calls`: the call log
-    entries (services.calls.CallFacts) the appeal letters quote."""
+def letter_articles(letter_id: str, answers: dict, details: dict, plan: Plan,
+                    book: RuleBook, calls: Iterable = ()) -> list[Markup]:
+    """The letter as <article>s: one, or for the assistance cover letter one per program."""
     context = letter_context(letter_id, answers, details, plan, book, calls)
     template = environment().get_template(f"letters/{letter_id}.html")
     # Safe to mark: the letter environment autoescapes, so every typed value is already escaped.
-    return Markup(template.render(context))  # nosec B704
+    if letter_id == "assistance_cover_letter" and context["programs"]:
+        return [Markup(template.render({**context, "program": program,  # nosec B704
+                                        "article_id": f"{letter_id}-{program.id}"}))
+                for program in context["programs"]]
+    return [Markup(template.render(context))]  # nosec B704
+
+
+def render_letter(letter_id: str, answers: dict, details: dict, plan: Plan,
+                  book: RuleBook, calls: Iterable = ()) -> Markup:
+    """The letter as HTML (every typed value escaped): one <article>, or one per program for
+    the assistance cover letter. `calls`: the call log entries (services.calls.CallFacts) the
+    appeal letters quote."""
+    return Markup("\n").join(letter_articles(letter_id, answers, details, plan, book, calls))
 
 
 def render_document(articles: list[Markup], title: str) -> str:
@@ -367,17 +514,27 @@ def letter_ids_in_plan(plan: Plan) -> list[str]:
     return [letter.id for letter in plan.letters]
 
 
+def letter_documents(letter_id: str, answers: dict, details: dict, plan: Plan,
+                     book: RuleBook, calls: Iterable = ()) -> list[tuple[str, str, str]]:
+    """The letter as (html, title, author) documents for the PDF renderer: one per article, so
+    each letter (each program's cover letter too) numbers its own pages."""
+    title = document_title([letter_id], details, book)
+    return [(render_document([article], title), title, AUTHOR)
+            for article in letter_articles(letter_id, answers, details, plan, book, calls)]
+
+
 def letter_document(letter_id: str, answers: dict, details: dict, plan: Plan,
                     book: RuleBook, calls: Iterable = ()) -> tuple[str, str, str]:
-    """One letter as (html, title, author), ready for the PDF renderer."""
-    article = render_letter(letter_id, answers, details, plan, book, calls)
-    title = document_title([letter_id], details, book)
-    return render_document([article], title), title, AUTHOR
+    """One letter as (html, title, author): its first document (see letter_documents)."""
+    return letter_documents(letter_id, answers, details, plan, book, calls)[0]
 
 
 def letter_pdf(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook,
                calls: Iterable = ()) -> bytes:
-    return render_pdf(*letter_document(letter_id, answers, details, plan, book, calls))
+    documents = letter_documents(letter_id, answers, details, plan, book, calls)
+    if len(documents) == 1:
+        return render_pdf(*documents[0])
+    return render_merged_pdf(documents, documents[0][1], AUTHOR)
 
 
 def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
@@ -394,7 +551,8 @@ def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
     if missing or not ordered:
         raise UnknownLetter(", ".join(sorted(missing)) or "no letter chosen")
     calls = list(calls)
-    documents = [letter_document(lid, answers, details, plan, book, calls) for lid in ordered]
+    documents = [document for lid in ordered
+                 for document in letter_documents(lid, answers, details, plan, book, calls)]
     return render_merged_pdf(documents, document_title(ordered, details, book), AUTHOR)
 
 

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from navigator import clock, db, rulebook
@@ -52,13 +52,31 @@ FIELD_LABELS = {
     "practice_address": _l("Practice address"),
     "practice_phone": _l("Practice phone"),
     "denial_reason": _l("Reason given for the denial"),
+    "sender": _l("Who is sending the letters"),
+    "sender_name": _l("Your full name, if you are not the patient"),
+    "sender_address": _l("Your mailing address and phone number"),
+    "recipient_name": _l("Who reviews the appeal, if not the plan above"),
+    "recipient_address": _l("Their address"),
 }
+SENDER_CHOICES = [
+    ("", _l("Choose who is sending them")),
+    ("patient", _l("The patient")),
+    ("parent", _l("A parent or legal guardian of a child")),
+    ("representative", _l("A representative (a relative, friend or advocate)")),
+]
 FIELD_HINTS = {
     "date_of_birth": _l("Written as MM/DD/YYYY, for example 03/14/2017."),
     "member_id": _l("As printed on the insurance card. For Medicare, the Medicare number."),
     "prescriber_npi": _l("The 10-digit National Provider Identifier."),
     "practice_phone": _l("Digits, spaces and + ( ) - . only."),
     "denial_reason": _l("Copy the reason from the denial notice, word for word."),
+    "sender": _l("Letters from a doctor's office are signed by the prescriber. For a child "
+                 "under 18, a parent or guardian signs unless you choose otherwise. A "
+                 "representative must enclose the form the payer asks for: the letter names it."),
+    "sender_address": _l("Printed at the top of the letters you send, so the reply comes to you."),
+    "recipient_name": _l("The Medicare contractor, the fair hearing office or the review "
+                         "organization named on your notice. Used in the appeal letters that "
+                         "go to them."),
 }
 
 
@@ -84,6 +102,11 @@ class DetailsForm(FlaskForm):
 
 
 for _name, _spec in letter_service.DETAIL_FIELDS.items():
+    if _spec.choices:
+        setattr(DetailsForm, _name, SelectField(
+            FIELD_LABELS[_name], description=FIELD_HINTS.get(_name, ""),
+            choices=SENDER_CHOICES, validators=[Optional()], validate_choice=False))
+        continue
     _kind = TextAreaField if _spec.multiline else StringField
     setattr(DetailsForm, _name, _kind(
         FIELD_LABELS[_name], description=FIELD_HINTS.get(_name, ""),
@@ -173,8 +196,11 @@ def preview(letter_id: str):
     article = letter_service.render_letter(letter_id, current.answers, current.case.details or {},
                                            current.plan, rulebook.current(), _calls(current))
     title = rulebook.current().letters[letter_id].title
+    warnings = letter_service.letter_warnings(letter_id, current.answers,
+                                              current.case.details or {}, current.plan,
+                                              rulebook.current())
     return render_template("letters/preview.html", article=article, letter_id=letter_id,
-                           title=title)
+                           title=title, warnings=[_(text) for text in warnings])
 
 
 @case_route(bp, "/letters/<letter_id>.pdf", methods=["GET"])
