@@ -32,6 +32,7 @@ NAMES = (
     "Employee Benefits Security Administration", "Office of Personnel Management",
     "Indian Health Service", "Purchased/Referred Care", "Veterans Affairs", "Express Scripts",
     "Extra Help", "Marketplace", "Medicaid", "Medicare", "TRICARE", "EPSDT", "FEHB",
+    "Georgia Pathways to Coverage", "Georgia Pathways",
     "Omnipod", "C-peptide", "autoantibody", "formulary", "letter of medical necessity",
 )
 _NAME = re.compile("|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True)),
