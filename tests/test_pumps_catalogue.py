@@ -141,3 +141,36 @@ def test_program_reasons_use_the_catalogue_names(book):
                               coverages=book.coverages)
     assert eligible is False
     assert reason == "This program is only for Pod Five, Omnipod DASH."
+
+
+# --- prices: none is published yet, but one added later must say what it is and when ----------
+
+PRICE = {"item": "pump", "usd": 5000, "sources": ["carepatron_e0784"], "verified": False,
+         "period_start": "2026-01-01", "period_end": "2026-12-31"}
+
+
+def _with_price(**changes):
+    def mutate(data):
+        pump = next(p for p in data["pumps"] if p["id"] == "tslim_x2")
+        price = {**PRICE, **changes}
+        pump["prices"] = [{key: value for key, value in price.items() if value is not None}]
+    return mutate
+
+
+def test_a_price_with_its_period_and_source_loads(tmp_path):
+    book = load_rulebook(_copy_with(tmp_path, _with_price()))
+    (price,) = book.pumps["tslim_x2"].prices
+    assert (price.usd, price.period_start, price.period_end) == (5000, date(2026, 1, 1),
+                                                                 date(2026, 12, 31))
+    open_ended = load_rulebook(_copy_with(tmp_path / "b", _with_price(period_end=None)))
+    assert open_ended.pumps["tslim_x2"].prices[0].period_end is None
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"period_start": None}, "period_start"),
+    ({"period_end": "2025-12-31"}, "period_end is before period_start"),
+    ({"verified": True}, "is marked verified but cites only unverified sources"),
+    ({"sources": ["no_such_source"]}, "no_such_source"),
+])
+def test_a_price_without_a_period_or_a_true_source_is_refused(tmp_path, changes, words):
+    assert words in _problems(tmp_path, _with_price(**changes))

@@ -189,3 +189,39 @@ def test_a_worker_s_client_plan_links_to_the_pumps_with_the_client_s_filters(app
     url, _ = _compare_link(response.data.decode())
     assert url == "/pumps?age=12&diabetes_type=type1"
     assert "For a child of 12." in _text(worker_client.get(url))
+
+
+def test_a_catalogue_price_is_shown_as_an_estimate_with_its_period_and_source(app, client,
+                                                                                monkeypatch):
+    """No price is published yet (rules/pumps.yaml): this puts one in to see how it would read."""
+    import dataclasses
+    from datetime import date
+
+    from navigator.engine.schema import PriceSpec
+
+    book = app.extensions["rulebook"]
+    prices = [PriceSpec(item="pump", usd=5000, sources=["carepatron_e0784"], verified=False,
+                        period_start=date(2026, 1, 1), period_end=date(2026, 12, 31)),
+              PriceSpec(item="supplies_year", usd=1000, sources=["carepatron_e0784"],
+                        verified=False, period_start=date(2026, 1, 1))]
+    pumps = {**book.pumps, "tslim_x2": book.pumps["tslim_x2"].model_copy(update={"prices": prices})}
+    monkeypatch.setitem(app.extensions, "rulebook", dataclasses.replace(book, pumps=pumps))
+
+    text = _text(client.get("/pumps/compare", query_string={
+        "ids": "tslim_x2", "deductible_left": "1500", "dme_coinsurance": "20",
+        "oop_max_left": "4000"}))
+    # By hand: 5,000 + 1,000 = 6,000 allowed; 1,500 + 20% of the other 4,500 = 2,400 (< 4,000).
+    assert "About $2,400 in the first year" in text
+    assert "Allowed amount: $5,000 + $1,000 = $6,000" in text
+    assert "$1,500 (deductible) + 20% × $4,500 = $2,400" in text
+    read = "(read November 23, 2026), not confirmed."
+    assert ("The pump: $5,000 estimate Price for January 1, 2026 to December 31, 2026. Source: "
+            "Carepatron — HCPCS E0784 (external ambulatory insulin infusion pump) " + read) in text
+    assert "A year of supplies: $1,000 estimate Price from January 1, 2026. Source:" in text
+    assert "No published price was found for this pump" not in text
+
+    spanish = _text(client.get("/pumps/compare", query_string={"ids": "tslim_x2", "lang": "es"}))
+    assert ("La bomba: $5,000 cálculo aproximado Precio del 1 de enero de 2026 al 31 de diciembre "
+            "de 2026. Fuente:") in spanish
+    assert "(consultada el 23 de noviembre de 2026), sin confirmar." in spanish
+    assert "Un año de suministros: $1,000 cálculo aproximado Precio desde el 1 de enero" in spanish

@@ -139,7 +139,8 @@ def test_share_after_deductible_by_hand():
 
 
 def _priced(book, pump_id, **prices):
-    items = [PriceSpec(item=item, usd=usd, sources=["carepatron_e0784"], verified=False)
+    items = [PriceSpec(item=item, usd=usd, sources=["carepatron_e0784"], verified=False,
+                       period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
              for item, usd in prices.items()]
     return book.pumps[pump_id].model_copy(update={"prices": items})
 

@@ -533,6 +533,11 @@ def _check_pump(rel: str, item: str, pump: schema.PumpSpec, codes: dict, checker
                                     "under billing_codes"))
     for index, price in enumerate(pump.prices):
         checker.sources(rel, item, price.sources, f"prices[{index}].sources")
+        if price.verified and not any(checker.known_sources[sid].verified
+                                      for sid in price.sources if sid in checker.known_sources):
+            problems.append(Problem(rel, item, f"prices[{index}]", "is marked verified but "
+                                    "cites only unverified sources: set verified: false, or cite "
+                                    "the page the price was read on"))
 
 
 def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict:

@@ -9,7 +9,15 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 Identifier = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)
 DottedName = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=120)
@@ -254,12 +262,22 @@ class ProgramsFile(Strict):
 
 
 class PriceSpec(Strict):
-    """A published price: used by the first-year estimate, always shown with its source."""
+    """A published price: used by the first-year estimate, always shown as an estimate with its
+    source (whose url and date read are in the sources) and the period it describes: a fee
+    schedule's quarter or year, or the date a list price took effect."""
     item: Literal["pump", "supplies_year", "fill_30_day", "cgm_year"]
     usd: Number = Field(ge=0)
     sources: list[str] = Field(min_length=1)
     verified: StrictBool
+    period_start: date
+    period_end: date | None = None      # None: no end stated (a list price until changed)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> PriceSpec:
+        if self.period_end is not None and self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
 
 
 class ResourceSpec(Strict):
