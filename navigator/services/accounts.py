@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from zxcvbn import zxcvbn
 
 from navigator.models import ROLES, Organisation, User, new_public_id, utcnow
@@ -118,6 +118,7 @@ def create_organisation_with_admin(session: Session, organisation_name: str, ema
     organisation = Organisation(name=organisation_name)
     session.add(organisation)
     session.flush()
+    assert organisation.id is not None         # given by the database at flush
     user = User(organisation_id=organisation.id, email=email, name=name, role="admin",
                 password_hash=hasher.hash(password))
     session.add(user)
@@ -229,9 +230,9 @@ def purge_deactivated(session: Session, days: int, now: datetime | None = None) 
     notes and history stay with the organisation (the author becomes unknown); audit entries
     keep the account's number only."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    gone = list(session.exec(select(User).where(User.active.is_(False))
-                             .where(User.deactivated_at.is_not(None))
-                             .where(User.deactivated_at < cutoff)))
+    gone = list(session.exec(select(User).where(col(User.active).is_(False))
+                             .where(col(User.deactivated_at).is_not(None))
+                             .where(col(User.deactivated_at) < cutoff)))
     for user in gone:
         session.delete(user)
     session.commit()

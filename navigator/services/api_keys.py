@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from navigator.models import ApiKey, Organisation, utcnow
 
@@ -69,7 +69,7 @@ def revoke_key(session: Session, key_id: int) -> ApiKey:
 
 
 def list_keys(session: Session, organisation_id: int | None = None) -> list[ApiKey]:
-    query = select(ApiKey).order_by(ApiKey.id)
+    query = select(ApiKey).order_by(col(ApiKey.id))
     if organisation_id is not None:
         query = query.where(ApiKey.organisation_id == organisation_id)
     return list(session.exec(query))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from navigator import clock
 from navigator.models import AuditEntry, Case, User
@@ -71,16 +71,16 @@ def entries(session: Session, organisation_id: int, page: int = 1,
             case_public_id: str | None = None) -> tuple[list[AuditRow], int]:
     """One page of the organisation's log, newest first, and the total number of entries."""
     query = select(AuditEntry, User.name, Case.client_name)\
-        .join(User, User.id == AuditEntry.user_id, isouter=True)\
-        .join(Case, (Case.public_id == AuditEntry.case_public_id)
-              & (Case.organisation_id == organisation_id), isouter=True)\
+        .join(User, col(User.id) == col(AuditEntry.user_id), isouter=True)\
+        .join(Case, (col(Case.public_id) == col(AuditEntry.case_public_id))
+              & (col(Case.organisation_id) == organisation_id), isouter=True)\
         .where(AuditEntry.organisation_id == organisation_id)
     count = select(func.count()).select_from(AuditEntry)\
         .where(AuditEntry.organisation_id == organisation_id)
     if case_public_id:
         query = query.where(AuditEntry.case_public_id == case_public_id)
         count = count.where(AuditEntry.case_public_id == case_public_id)
-    query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())\
+    query = query.order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())\
         .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     rows = [AuditRow(entry.created_at, name or "", entry.action, ACTIONS[entry.action],
                      entry.case_public_id, client_name)
@@ -91,6 +91,6 @@ def entries(session: Session, organisation_id: int, page: int = 1,
 def purge_older_than(session: Session, days: int, now: datetime | None = None) -> int:
     """Delete audit entries older than `days` days (the audit retention); returns how many."""
     cutoff = (now or clock.utc_now()) - timedelta(days=days)
-    result = session.exec(delete(AuditEntry).where(AuditEntry.created_at < cutoff))
+    result = session.exec(delete(AuditEntry).where(col(AuditEntry.created_at) < cutoff))
     session.commit()
     return result.rowcount or 0

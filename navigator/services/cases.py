@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection, bindparam
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from navigator import clock
 from navigator.models import Case, ReminderSubscription, utcnow
@@ -43,9 +44,10 @@ class CaseRecord:
 
 # One plain SELECT of those columns, without the ORM: a plan page reloaded again and again is
 # little more than this lookup, and the ORM object costs twice as much to build.
-CASE_RECORD_BY_PUBLIC_ID = select(
-    Case.public_id, Case.organisation_id, Case.answers, Case.details, Case.as_of,
-).where(Case.public_id == bindparam("public_id"))
+CASE_RECORD_BY_PUBLIC_ID = sa.select(     # Core's select: sqlmodel's takes at most 4 columns
+    col(Case.public_id), col(Case.organisation_id), col(Case.answers), col(Case.details),
+    col(Case.as_of),
+).where(col(Case.public_id) == bindparam("public_id"))
 
 
 def hash_token(token: str) -> str:
@@ -139,10 +141,10 @@ def purge_older_than(session: Session, days: int, now: datetime | None = None) -
     # A family that asked for reminders keeps its case while they are on: the reminders need
     # its plan (the sign-up page says so). Stopping them lets the case age out as usual.
     reminded = (select(ReminderSubscription.id)
-                .where(ReminderSubscription.case_id == Case.id)
-                .where(ReminderSubscription.unsubscribed_at.is_(None)).exists())
-    result = session.exec(delete(Case).where(Case.updated_at < cutoff)
-                          .where(Case.organisation_id.is_(None)).where(~reminded))
+                .where(col(ReminderSubscription.case_id) == col(Case.id))
+                .where(col(ReminderSubscription.unsubscribed_at).is_(None)).exists())
+    result = session.exec(delete(Case).where(col(Case.updated_at) < cutoff)
+                          .where(col(Case.organisation_id).is_(None)).where(~reminded))
     session.commit()
     return result.rowcount or 0
 
