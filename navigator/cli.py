@@ -508,21 +508,31 @@ def api_key_revoke(key_id: int) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-offs).")
 @click.option("--no-scan", is_flag=True, help="Do not start a scheduler pass at start-up.")
+@click.option("--queues", default="reminders,pdf", show_default=True,
+              help="Which work to take, in this order: reminders (REMINDER_QUEUE), pdf "
+                   "(letter packets, PDF_QUEUE), or both separated by a comma.")
 @with_appcontext
-def worker_command(burst: bool, no_scan: bool) -> None:
-    """Run a background worker for reminders on the Redis queue (REDIS_URL)."""
+def worker_command(burst: bool, no_scan: bool, queues: str) -> None:
+    """Run a background worker on the Redis queues (REDIS_URL): reminders and letter packets."""
     from flask import current_app
 
     from navigator import jobs
 
+    roles = tuple(part.strip() for part in queues.split(",") if part.strip())
+    unknown = [role for role in roles if role not in jobs.QUEUE_ROLES]
+    if not roles or unknown:
+        click.echo(f"error: --queues: {', '.join(unknown) or 'empty'}: give reminders, pdf, or "
+                   "reminders,pdf.", err=True)
+        sys.exit(2)
     if not current_app.config.get("REDIS_URL"):
         click.echo("error: REDIS_URL: not set; the worker needs Redis. Without Redis, run "
                    "`navigator reminders send` from cron.", err=True)
         sys.exit(2)
-    if not current_app.config.get("MAIL_URL"):
+    if "reminders" in roles and not current_app.config.get("MAIL_URL"):
         click.echo("warning: MAIL_URL: not set; reminders cannot be sent by email (text "
                    "messages only where all three TWILIO_* settings are given).", err=True)
-    jobs.run_worker(current_app._get_current_object(), burst=burst, scan_now=not no_scan)
+    jobs.run_worker(current_app._get_current_object(), burst=burst, scan_now=not no_scan,
+                    roles=roles)
 
 
 @click.group("reminders")

@@ -81,6 +81,10 @@ class Config:
     TWILIO_FROM_NUMBER = ""
     REMINDER_SCAN_SECONDS = 900     # how often `navigator worker` looks for reminders falling due
     REMINDER_QUEUE = "reminders"    # the RQ queue's name in Redis
+    # Letter packets: with REDIS_URL, made by `navigator worker` on this queue and kept
+    # (encrypted) in Redis this long for the case that asked; without it, in the request.
+    PDF_QUEUE = "pdf"
+    PDF_KEEP_SECONDS = 600
     TESTING = False
 
     @classmethod
@@ -170,6 +174,8 @@ ENVIRONMENT_SETTINGS: dict[str, type] = {
     "TWILIO_FROM_NUMBER": str,
     "REMINDER_SCAN_SECONDS": int,
     "REMINDER_QUEUE": str,
+    "PDF_QUEUE": str,
+    "PDF_KEEP_SECONDS": int,
     "LOGIN_ADDRESS_LIMIT": str,
     "LOGIN_BACKOFF_AFTER": int,
     "LOGIN_BACKOFF_MAX_SECONDS": int,

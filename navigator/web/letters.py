@@ -2,6 +2,11 @@
 
 Thin routes over navigator.services.letters. The case is the session's (a family's) or the one
 in the URL (a worker's client): see navigator.web.session_case.
+
+With REDIS_URL the packet is made on the queue (navigator.jobs, navigator.services.packets):
+the form's POST enqueues it and redirects to a page that waits for it without JavaScript (it
+reloads itself, and has a link to check again), then hands over the download; only the case
+that asked can open that page or the PDF. Without REDIS_URL the packet is made in the request.
 """
 from __future__ import annotations
 
@@ -238,9 +243,79 @@ def packet():
     if not chosen or unknown:
         flash(_("Choose one or more of the letters listed to put in the packet."), "error")
         return redirect(url_for("letters.index"))
+    if current_app.config.get("REDIS_URL"):
+        return _enqueue_packet(current, chosen)
     body = letter_service.packet_pdf(chosen, current.answers, current.case.details or {},
                                      current.plan, rulebook.current(), _calls(current))
     return _pdf_response(body, letter_service.packet_filename(current.plan.as_of))
+
+
+def _enqueue_packet(current: CurrentCase, chosen: list[str]):
+    """Queue the packet (once, however often the form is sent) and go to its waiting page."""
+    from navigator import jobs
+    from navigator.services.packets import fingerprint
+
+    ordered = [lid for lid in letter_service.letter_ids_in_plan(current.plan) if lid in chosen]
+    made_from = fingerprint(current.answers, current.case.details or {}, _calls(current),
+                            rulebook.current().version, current.plan.as_of)
+    job_id = jobs.enqueue_packet(current_app, current.case.public_id, ordered, made_from)
+    return redirect(url_for("letters.packet_status", job_id=job_id), 303)
+
+
+PACKET_REFRESH_SECONDS = 2
+
+
+@case_route(bp, "/letters/packet/<job_id>", methods=["GET"])
+@db.reads_only
+def packet_status(job_id: str):
+    """The queued packet: being prepared (the page reloads itself), ready (the download starts,
+    and a link stays on the page), failed (the PDF failure page), or no longer kept."""
+    from navigator import jobs
+    from navigator.services import packets
+
+    case = case_for_request()
+    if not current_app.config.get("REDIS_URL") or case is None:
+        abort(404)
+    state = jobs.packet_state(current_app, job_id, case.public_id)
+    if state == packets.NOT_FOUND:
+        abort(404)
+    if state == packets.EXPIRED:
+        flash(_("That letter packet is no longer kept (packets are kept for a few minutes). "
+                "Choose the letters and make it again."), "warning")
+        return redirect(url_for("letters.index"))
+    if state == packets.FAILED:
+        current_app.logger.error("letter packet job %s failed", job_id)
+        return _no_store(render_template("errors/pdf.html", status=503,
+                                         back=url_for("letters.index")), 503)
+    here = url_for("letters.packet_status", job_id=job_id)
+    download = url_for("letters.packet_download", job_id=job_id)
+    return _no_store(render_template("letters/packet_status.html", ready=state == packets.READY,
+                                     here=here, download=download,
+                                     refresh=PACKET_REFRESH_SECONDS), 200)
+
+
+@case_route(bp, "/letters/packet/<job_id>.pdf", methods=["GET"])
+@db.reads_only
+def packet_download(job_id: str):
+    """The queued packet's PDF, for the case that asked only; before it is made, its page."""
+    from navigator import jobs
+
+    case = case_for_request()
+    if not current_app.config.get("REDIS_URL") or case is None:
+        abort(404)
+    found = jobs.packet_download(current_app, job_id, case.public_id)
+    if found is None:
+        if jobs.packet_state(current_app, job_id, case.public_id) == "not found":
+            abort(404)
+        return redirect(url_for("letters.packet_status", job_id=job_id))
+    body, filename = found
+    return _pdf_response(body, filename)
+
+
+def _no_store(body: str, status: int) -> Response:
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _calls(current: CurrentCase) -> list[call_log.CallFacts]:

@@ -68,5 +68,6 @@ def prometheus_metrics():
     if not config.get("METRICS_ENABLED") or request.remote_addr not in allowed:
         abort(404)
     body, content_type = metrics.exposition(str(config.get("REDIS_URL") or ""),
-                                            (str(config["REMINDER_QUEUE"]),))
+                                            (str(config["REMINDER_QUEUE"]),
+                                             str(config["PDF_QUEUE"])))
     return Response(body, content_type=content_type)

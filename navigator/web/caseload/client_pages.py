@@ -35,7 +35,8 @@ from navigator.web.session_case import CLIENT_ENDPOINTS
 
 CLIENT_FIELD = "for_client"
 DOWNLOAD_ENDPOINTS = {"plan.pdf": "case.pdf", "letters.pdf": "case.letters",
-                      "letters.packet": "case.letters", "plan.calendar": "case.export"}
+                      "letters.packet": "case.letters", "letters.packet_download": "case.letters",
+                      "plan.calendar": "case.export"}
 
 
 def take_client_from_url(_endpoint: str | None, values: dict | None) -> None:
