@@ -258,7 +258,8 @@ def test_every_page_and_download_but_static_files_is_no_store(app, worker, worke
     index = _text(worker_client.get(f"/caseload/clients/{ben}/letters/"))
     letter = re.search(r'name="letter" value="([^"]+)"', index).group(1)
     values = {"public_id": ben, "client_id": ben, "page_id": "state", "letter_id": letter,
-              "token": "not-a-token", "user_id": str(worker.id)}
+              "token": "not-a-token", "user_id": str(worker.id),
+              "job_id": "packet-" + "0" * 32}
     walked = []
     for rule in _get_rules(app):
         if "token" in rule.arguments and rule.endpoint == "questionnaire.resume":
