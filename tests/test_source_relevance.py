@@ -119,9 +119,11 @@ def test_the_confirm_note_names_the_unconfirmed_state_fact(book):
 
 
 def test_the_confirm_note_names_an_unverified_sources_claim(book):
-    plan = plan_for(book, state="GA", age=9, coverage="medicaid")
+    # LCD L33794 was read only in a copy, so a step citing it names its claim.
+    assert not book.sources["cms_lcd_l33794"].verified
+    plan = plan_for(book, state="GA", age=70, coverage="medicare_original")
     step = next(s for s in plan.steps if s.id == "prescription_and_records")
-    assert "that Medicaid covers medical equipment on a practitioner's written order" in step.confirm
+    assert "Medicare's pump coverage criteria (LCD L33794" in step.confirm
 
 
 def test_a_step_resting_on_verified_official_sources_has_no_note(book):
