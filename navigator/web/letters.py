@@ -64,10 +64,10 @@ FIELD_LABELS = {
     "recipient_address": _l("Their address"),
 }
 SENDER_CHOICES = [
-    ("", _l("Choose who is sending them")),
+    ("", _l("Choose")),
     ("patient", _l("The patient")),
-    ("parent", _l("A parent or legal guardian of a child")),
-    ("representative", _l("A representative (a relative, friend or advocate)")),
+    ("parent", _l("A parent or guardian")),
+    ("representative", _l("A representative")),
 ]
 FIELD_HINTS = {
     "date_of_birth": _l("Written as MM/DD/YYYY, for example 03/14/2017."),
@@ -77,7 +77,8 @@ FIELD_HINTS = {
     "denial_reason": _l("Copy the reason from the denial notice, word for word."),
     "sender": _l("Letters from a doctor's office are signed by the prescriber. For a child "
                  "under 18, a parent or guardian signs unless you choose otherwise. A "
-                 "representative must enclose the form the payer asks for: the letter names it."),
+                 "representative (a relative, friend or advocate) must enclose the form the "
+                 "payer asks for: the letter names it."),
     "sender_address": _l("Printed at the top of the letters you send, so the reply comes to you."),
     "recipient_name": _l("The Medicare contractor, the fair hearing office or the review "
                          "organization named on your notice. Used in the appeal letters that "
