@@ -21,7 +21,7 @@ def test_compose_gives_the_worker_and_the_apps_the_mail_settings():
     """The reminders worker sends the emails (and the apps the "email me my link" form): both
     get MAIL_URL and MAIL_FROM, passed through from the environment."""
     services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
-    assert services["worker"]["command"] == ["navigator", "worker"]
+    assert services["worker"]["command"][:2] == ["navigator", "worker"]
     for name in ("worker", "app1", "app2"):
         environment = services[name]["environment"]
         for setting in ("MAIL_URL", "MAIL_FROM", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
@@ -30,6 +30,21 @@ def test_compose_gives_the_worker_and_the_apps_the_mail_settings():
         assert environment["MAIL_URL"].startswith("${MAIL_URL")
     example = (DEPLOY / "navigator.env.example").read_text()
     assert "\nMAIL_URL=smtp" in example and "\nMAIL_FROM=" in example
+
+
+def test_the_compose_and_systemd_workers_take_reminders_and_letter_packets():
+    """Letter packets are made on the queue when REDIS_URL is set: some worker must listen to
+    the PDF queue, or the "being prepared" page would wait for ever."""
+    import shlex
+
+    from navigator.jobs import QUEUE_ROLES
+
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    unit = (DEPLOY / "systemd" / "navigator-worker.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    for command in (services["worker"]["command"], shlex.split(exec_start.split("=", 1)[1])):
+        queues = command[command.index("--queues") + 1].split(",")
+        assert queues == ["reminders", "pdf"] and set(queues) <= set(QUEUE_ROLES), command
 
 
 def test_dockerfile_copies_what_the_app_reads_at_run_time():

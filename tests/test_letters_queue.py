@@ -276,3 +276,12 @@ def test_metrics_report_the_pdf_queue_depth(db_url):
     finally:
         connection.delete(f"rq:queue:{name}")
     assert f'navigator_queue_depth{{queue="{name}"}} 1.0' in text
+
+
+def test_the_waiting_page_speaks_spanish(queued_app):
+    app = queued_app
+    family = _family(app, _new_case(app))
+    family.get("/?lang=es")
+    path = _job_path(family.post("/letters/packet", data={"letter": LETTERS}))
+    html = family.get(path).get_data(as_text=True)
+    assert "Estamos preparando su paquete de cartas" in html and "Comprobar de nuevo" in html
