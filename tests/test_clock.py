@@ -100,3 +100,17 @@ def test_the_plan_date_is_never_before_the_day_the_answers_were_saved(book):
     assert clock.plan_date(case, book, later) == date(2026, 12, 9)
     assert clock.plan_date(Case(answers={"state": "CA"}), book, LATE_IN_CALIFORNIA) == \
         date(2026, 12, 1)
+
+
+def test_no_module_reads_the_servers_date_or_clock_itself():
+    """Only navigator/clock.py asks the machine for the time (models.utcnow stamps rows in UTC,
+    never a date a person sees)."""
+    import re
+    from pathlib import Path
+
+    package = Path(clock.__file__).resolve().parent
+    reading = re.compile(r"\b(date\.today|datetime\.now|datetime\.utcnow|datetime\.today|"
+                         r"time\.localtime)\(")
+    found = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
+                   if reading.search(path.read_text(encoding="utf-8")))
+    assert found == ["clock.py", "models.py"]

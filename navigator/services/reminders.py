@@ -27,7 +27,8 @@ from sqlalchemy import Connection, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from navigator.engine import RuleBook, evaluate, validate_answers
+from navigator.engine import RuleBook
+from navigator.engine import plan_for as engine_plan_for
 from navigator.models import (
     REMINDER_CHANNELS,
     Case,
@@ -250,8 +251,9 @@ def local_send_time(day: date, zone: str) -> datetime:
 
 
 def plan_for(case: Case, book: RuleBook, today: date):
-    answers, errors = validate_answers(case.answers or {}, today)
-    return None if errors else evaluate(answers, today, book)
+    """The case's plan on `today` (the subscriber's local date), or None: validated once,
+    against the same rules (engine.plan_for)."""
+    return engine_plan_for(case.answers or {}, today, book)[0]
 
 
 def due_items(plan, own_dates: dict[str, date], finished: set[str],
