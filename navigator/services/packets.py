@@ -85,7 +85,9 @@ class PacketStore:
 
     def owner(self, job_id: str) -> str | None:
         raw = self.redis.get(self._key(job_id, "case"))
-        return raw.decode() if raw else None
+        if isinstance(raw, bytes):          # (mypy: Redis may be set to give str)
+            raw = raw.decode()
+        return raw or None
 
     def belongs_to(self, job_id: str, case_public_id: str | None) -> bool:
         if not case_public_id or not JOB_ID_PATTERN.fullmatch(job_id or ""):
@@ -117,7 +119,9 @@ class PacketStore:
             body = _fernet(self.secret_key).decrypt(sealed)
         except InvalidToken:
             return None                 # sealed under another SECRET_KEY: as if gone
-        return body, (name or b"letters.pdf").decode()
+        if isinstance(name, bytes):         # (mypy: Redis may be set to give str)
+            name = name.decode()
+        return body, name or "letters.pdf"
 
 
 def case_packet(session: Session, book, case_public_id: str,
@@ -135,8 +139,8 @@ def case_packet(session: Session, book, case_public_id: str,
     if case is None:
         raise PacketUnavailable("case not found")
     as_of = clock.plan_date(case, book)
-    answers, errors = validate_answers(case.answers or {}, as_of, book)
-    if errors:
+    answers, _errors = validate_answers(case.answers or {}, as_of, book)
+    if answers is None:
         raise PacketUnavailable("answers not complete")
     plan = evaluate(answers, as_of, book)
     available = letter_service.letter_ids_in_plan(plan)
