@@ -124,12 +124,20 @@ def rules_check(rules: str | None, stats: bool, translations_dir: str | None,
         click.echo("(run `navigator rules extract` to bring new texts into the catalogue, then "
                    "translate them in the .po file)", err=True)
         failed = True
+    from navigator.engine.readability import problems as readability_problems
+    hard = readability_problems(_rules_dir(rules))
+    if hard:
+        click.echo("\n".join(hard), err=True)
+        click.echo("(rewrite the step's title and first sentence in shorter, plainer words; "
+                   "see navigator/engine/readability.py)", err=True)
+        failed = True
     if failed:
         sys.exit(1)
     counts = ", ".join(f"{n} {k}" for k, n in book.counts().items())
     click.echo(f"rules OK: version {book.version}, reviewed {book.reviewed.isoformat()}: {counts}; "
                f"questions OK; {cases} rule cases pass; "
-               f"translations {'incomplete' if translation_notes else 'OK'}")
+               f"translations {'incomplete' if translation_notes else 'OK'}; "
+               f"readability {'not checked (textstat not installed)' if hard is None else 'OK'}")
     for note in translation_notes:
         click.echo(note)
     if stats:
