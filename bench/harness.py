@@ -18,6 +18,8 @@ BENCHMARKS: dict[str, str] = {
     "proxy": "nginx + 2 instances + PostgreSQL + Redis: 50 and 200 people, plan-page scaling "
              "from 1 to 2 instances (targets: 0 errors, 0 lost, p95 <= 150 ms, +60%)",
     "load": "50 people under gunicorn: questionnaire, plan, letter; vs a Flask hello ceiling",
+    "packet_queue": "letter packet with REDIS_URL: the POST that enqueues it (target p50 <= "
+                    "50 ms) and the wait until the PDF, vs rendering it in the request",
     "rules_startup": "accepting the rules at start-up: loading the files and running the rule "
                      "cases (issue 14 item 7)",
 }
