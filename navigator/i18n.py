@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -31,6 +31,33 @@ FORMAT_LOCALES: dict[str, str] = {"en": "en_US", "es": "es_US"}
 def N_(message: str) -> str:
     """Marks a string for extraction where it is defined; it is translated where it is shown."""
     return message
+
+
+class Phrase(str):
+    """A message filled in, in English, that remembers its msgid and values: plain services and
+    the engine (no Flask, no language) return these, the API shows them as they are, and the
+    web layer says them in the page's language (`say`)."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values):
+        phrase = super().__new__(cls, template % values if values else template)
+        phrase.template = template
+        phrase.values = values
+        return phrase
+
+
+def say(lang: str, message: str) -> str:
+    """`message` in `lang`: a Phrase through its msgid and values, any other text through the
+    catalogue (a marked constant), else as it is."""
+    template = getattr(message, "template", message)
+    values = dict(getattr(message, "values", {}))
+    if "month" in values and "month_name" in values and lang != DEFAULT_LANGUAGE:
+        values["month_name"] = get_month_names("wide", locale=FORMAT_LOCALES.get(lang, lang))[
+            values["month"]]
+    text = translations(lang).gettext(template)
+    return text % values if values else text
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) -> list[Path]:

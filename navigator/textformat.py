@@ -5,19 +5,21 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from navigator.i18n import N_
+
 # US time zones people choose from (IANA name -> label): reminders' send time, and the times on
 # a worker's caseload pages.
 US_TIME_ZONES: dict[str, str] = {
-    "America/New_York": "Eastern",
-    "America/Chicago": "Central",
-    "America/Denver": "Mountain",
-    "America/Phoenix": "Mountain, Arizona (no daylight saving)",
-    "America/Los_Angeles": "Pacific",
-    "America/Anchorage": "Alaska",
-    "Pacific/Honolulu": "Hawaii",
-    "America/Puerto_Rico": "Atlantic (Puerto Rico, U.S. Virgin Islands)",
-    "Pacific/Guam": "Chamorro (Guam, Northern Mariana Islands)",
-    "Pacific/Pago_Pago": "Samoa (American Samoa)",
+    "America/New_York": N_("Eastern"),
+    "America/Chicago": N_("Central"),
+    "America/Denver": N_("Mountain"),
+    "America/Phoenix": N_("Mountain, Arizona (no daylight saving)"),
+    "America/Los_Angeles": N_("Pacific"),
+    "America/Anchorage": N_("Alaska"),
+    "Pacific/Honolulu": N_("Hawaii"),
+    "America/Puerto_Rico": N_("Atlantic (Puerto Rico, U.S. Virgin Islands)"),
+    "Pacific/Guam": N_("Chamorro (Guam, Northern Mariana Islands)"),
+    "Pacific/Pago_Pago": N_("Samoa (American Samoa)"),
 }
 # Caseload times are stored in UTC; a worker who has not chosen a zone sees UTC, said so.
 TIME_ZONES: dict[str, str] = {"UTC": "UTC", **US_TIME_ZONES}

@@ -110,3 +110,27 @@ def test_the_catalogue_says_usted_not_tu():
     found = [m.string for m in _catalogue() if m.id and isinstance(m.string, str)
              and informal.search(m.string)]
     assert not found, found
+
+
+def test_the_catalogue_holds_every_message_of_the_code_and_templates():
+    """A message added to a template or to Python without its Spanish shows English on a
+    Spanish page: `make messages` brings it into messages.po, and a translator fills it in."""
+    import warnings
+
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    root = i18n.TRANSLATIONS_DIR.parent.parent
+    with (root / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = {(message if isinstance(message, str) else message[0]): filename
+                 for filename, _line, message, _comments, _context in
+                 extract_from_dir(str(root), method_map, options_map, keywords=keywords)}
+    catalogue = {m.id if isinstance(m.id, str) else m.id[0]: m for m in _catalogue() if m.id}
+    missing = [f"{where}: {msgid!r}" for msgid, where in found.items()
+               if msgid not in catalogue or not catalogue[msgid].string]
+    assert not missing, "run `make messages` and translate:\n" + "\n".join(missing)
+    assert len(found) > 700        # the extraction itself found the app's words

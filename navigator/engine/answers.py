@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from navigator.engine.loader import RuleBook
 
 from navigator.engine.datetext import DateTextError, parse_date_text
+from navigator.i18n import N_, Phrase
 from navigator.textformat import US_TIME_ZONES
 
 STATES = (
@@ -101,94 +102,94 @@ def _coverage_in(*values: str) -> Callable[[dict], bool]:
 
 
 FIELDS: dict[str, FieldSpec] = {spec.name: spec for spec in (
-    FieldSpec("state", "enum", STATES, required=_always, label="State"),
-    FieldSpec("age", "int", minimum=0, maximum=120, required=_always, label="Age"),
+    FieldSpec("state", "enum", STATES, required=_always, label=N_("State")),
+    FieldSpec("age", "int", minimum=0, maximum=120, required=_always, label=N_("Age")),
     FieldSpec("diabetes_type", "enum", ("type1", "type2", "other"), required=_always,
-              label="Diabetes type"),
-    FieldSpec("coverage", "enum", COVERAGES, required=_always, label="Coverage"),
+              label=N_("Diabetes type")),
+    FieldSpec("coverage", "enum", COVERAGES, required=_always, label=N_("Coverage")),
     FieldSpec("employer_plan_funding", "enum",
               ("fully_insured", "self_funded", "government", "unknown"),
               required=_coverage_in("employer"), applies=_coverage_in("employer"),
-              label="Employer plan funding"),
+              label=N_("Employer plan funding")),
     FieldSpec("medigap", "bool", required=_coverage_in("medicare_original"),
-              applies=_coverage_in("medicare_original"), label="Medigap"),
+              applies=_coverage_in("medicare_original"), label=N_("Medigap")),
     FieldSpec("also_medicaid", "bool", required=_coverage_in(*MEDICARE, *PRIVATE),
-              applies=_coverage_in(*MEDICARE, *PRIVATE), label="Also has Medicaid"),
+              applies=_coverage_in(*MEDICARE, *PRIVATE), label=N_("Also has Medicaid")),
     # Medicare: other coverage, help with Medicare costs, drug plan (optional: families may not know).
     FieldSpec("other_coverage", "enum", OTHER_COVERAGE, nullable=True,
-              applies=_coverage_in(*MEDICARE), label="Other coverage besides Medicare"),
+              applies=_coverage_in(*MEDICARE), label=N_("Other coverage besides Medicare")),
     FieldSpec("medicare_savings_program", "enum", MEDICARE_SAVINGS_PROGRAMS, nullable=True,
-              applies=_coverage_in(*MEDICARE), label="Medicare Savings Program (QMB, SLMB, QI)"),
+              applies=_coverage_in(*MEDICARE), label=N_("Medicare Savings Program (QMB, SLMB, QI)")),
     FieldSpec("extra_help", "enum", YES_NO_UNKNOWN, nullable=True,
-              applies=_coverage_in(*MEDICARE), label="Extra Help with Medicare drug costs"),
+              applies=_coverage_in(*MEDICARE), label=N_("Extra Help with Medicare drug costs")),
     FieldSpec("part_d_plan", "enum", DRUG_COVERAGE, nullable=True,
-              applies=_coverage_in(*MEDICARE), label="Medicare drug coverage in use"),
+              applies=_coverage_in(*MEDICARE), label=N_("Medicare drug coverage in use")),
     FieldSpec("savings", "number", minimum=0, maximum=100_000_000, nullable=True,
-              applies=_coverage_in(*MEDICARE), label="Savings and other countable resources"),
+              applies=_coverage_in(*MEDICARE), label=N_("Savings and other countable resources")),
     # Counted only under the Medicare age (parameter medicare.entitlement_age, read in facts.derive);
     # the questionnaire asks it only then.
     FieldSpec("disability_benefit", "enum", DISABILITY_BENEFITS, nullable=True,
-              label="Social Security disability benefits (SSDI or SSI)"),
+              label=N_("Social Security disability benefits (SSDI or SSI)")),
     FieldSpec("household_size", "int", minimum=1, maximum=20, required=_always,
-              label="Household size"),
+              label=N_("Household size")),
     FieldSpec("annual_income", "number", minimum=0, maximum=100_000_000, nullable=True,
-              required=_always, label="Household income"),
+              required=_always, label=N_("Household income")),
     FieldSpec("current_therapy", "enum", ("injections", "pump", "none"), required=_always,
-              label="Current therapy"),
+              label=N_("Current therapy")),
     FieldSpec("current_pump_years", "number", minimum=0, maximum=30,
               required=lambda a: a.get("current_therapy") == "pump",
-              applies=lambda a: a.get("current_therapy") == "pump", label="Years on current pump"),
-    FieldSpec("pump_wanted", "enum", (UNDECIDED,), required=_always, label="Pump wanted",
+              applies=lambda a: a.get("current_therapy") == "pump", label=N_("Years on current pump")),
+    FieldSpec("pump_wanted", "enum", (UNDECIDED,), required=_always, label=N_("Pump wanted"),
               pump_choice=True),
-    FieldSpec("uses_cgm", "bool", required=_always, label="Uses a CGM"),
+    FieldSpec("uses_cgm", "bool", required=_always, label=N_("Uses a CGM")),
     FieldSpec("denial", "enum", ("none", "prior_authorization", "claim", "appeal"),
-              required=_always, label="Denial"),
+              required=_always, label=N_("Denial")),
     FieldSpec("denial_date", "date", required=lambda a: a.get("denial") not in (None, "none"),
-              applies=lambda a: a.get("denial") not in (None, "none"), label="Denial date"),
+              applies=lambda a: a.get("denial") not in (None, "none"), label=N_("Denial date")),
     # Optional clinical facts for the Medicare criteria and the letters.
     FieldSpec("injections_per_day", "int", minimum=0, maximum=30, nullable=True,
-              label="Insulin injections per day"),
-    FieldSpec("a1c_percent", "number", minimum=3, maximum=25, nullable=True, label="A1c (%)"),
+              label=N_("Insulin injections per day")),
+    FieldSpec("a1c_percent", "number", minimum=3, maximum=25, nullable=True, label=N_("A1c (%)")),
     FieldSpec("severe_lows_past_year", "int", minimum=0, maximum=365, nullable=True,
-              label="Severe lows in the past year"),
-    FieldSpec("diabetes_education", "bool", nullable=True, label="Diabetes education completed"),
+              label=N_("Severe lows in the past year")),
+    FieldSpec("diabetes_education", "bool", nullable=True, label=N_("Diabetes education completed")),
     FieldSpec("c_peptide_qualifies", "enum", YES_NO_UNKNOWN, nullable=True,
-              label="C-peptide test meets Medicare's limit"),
+              label=N_("C-peptide test meets Medicare's limit")),
     FieldSpec("autoantibody_positive", "enum", YES_NO_UNKNOWN, nullable=True,
-              label="Positive beta-cell autoantibody test"),
+              label=N_("Positive beta-cell autoantibody test")),
     FieldSpec("health_at_risk", "bool", nullable=True,
-              label="Waiting the standard time could seriously harm health"),
+              label=N_("Waiting the standard time could seriously harm health")),
     # The stage of the case (all optional): who denied and why, urgency, pregnancy, the pump in use.
     FieldSpec("denied_by", "enum", ("plan", "pharmacy_benefit_manager", "state_agency",
                                     "supplier", "unknown"), nullable=True,
-              applies=lambda a: a.get("denial") not in (None, "none"), label="Who denied it"),
+              applies=lambda a: a.get("denial") not in (None, "none"), label=N_("Who denied it")),
     FieldSpec("denial_reason", "enum", DENIAL_REASONS, nullable=True,
               applies=lambda a: a.get("denial") not in (None, "none"),
-              label="The reason given for the denial"),
+              label=N_("The reason given for the denial")),
     FieldSpec("supplies_days_left", "int", minimum=0, maximum=365, nullable=True,
-              label="Days of insulin or pump supplies left"),
-    FieldSpec("pregnant", "bool", nullable=True, label="Pregnant now"),
+              label=N_("Days of insulin or pump supplies left")),
+    FieldSpec("pregnant", "bool", nullable=True, label=N_("Pregnant now")),
     FieldSpec("pump_warranty", "enum", ("in_warranty", "expired", "unknown"), nullable=True,
               applies=lambda a: a.get("current_therapy") == "pump",
-              label="Current pump's warranty"),
+              label=N_("Current pump's warranty")),
     FieldSpec("pump_condition", "enum", ("working", "malfunctioning", "damaged",
                                          "lost_or_stolen"), nullable=True,
               applies=lambda a: a.get("current_therapy") == "pump",
-              label="Current pump's condition"),
-    FieldSpec("birth_date", "date", nullable=True, earliest_year=1900, label="Date of birth"),
+              label=N_("Current pump's condition")),
+    FieldSpec("birth_date", "date", nullable=True, earliest_year=1900, label=N_("Date of birth")),
     # Optional situation details (each may be left unanswered).
     FieldSpec("cgm_in_use", "enum", CGMS, nullable=True,
-              applies=lambda a: a.get("uses_cgm") is True, label="CGM in use"),
+              applies=lambda a: a.get("uses_cgm") is True, label=N_("CGM in use")),
     FieldSpec("government_employer", "enum", ("federal", "state_or_local"), nullable=True,
               applies=lambda a: (a.get("coverage") == "employer"
                                  and a.get("employer_plan_funding") == "government"),
-              label="Government employer"),
+              label=N_("Government employer")),
     FieldSpec("immigration_status", "enum", IMMIGRATION_STATUSES, nullable=True,
-              label="Immigration status"),
+              label=N_("Immigration status")),
     FieldSpec("tribal_member", "bool", nullable=True,
-              label="American Indian or Alaska Native (tribal member or descendant)"),
+              label=N_("American Indian or Alaska Native (tribal member or descendant)")),
     # The person's own clock, when it is not their state's usual zone (navigator/clock.py).
-    FieldSpec("time_zone", "enum", tuple(US_TIME_ZONES), nullable=True, label="Time zone"),
+    FieldSpec("time_zone", "enum", tuple(US_TIME_ZONES), nullable=True, label=N_("Time zone")),
 )}
 
 OPTIONAL_FIELDS = tuple(name for name, spec in FIELDS.items() if spec.required is None)
@@ -287,14 +288,15 @@ def _parse_date(spec: FieldSpec, value: Any, as_of: date) -> str:
         try:
             parsed = parse_date_text(value)
         except DateTextError as exc:
-            raise ValueProblem(str(exc), "date_text") from None
+            raise ValueProblem(exc.args[0], "date_text") from None   # a Phrase
     else:
         raise ValueProblem("must be a date written as YYYY-MM-DD or MM/DD/YYYY", "type")
     if parsed > as_of:
         raise ValueProblem(f"cannot be after the plan date ({as_of.isoformat()})",
                            "after_plan_date")
     if parsed.year < spec.earliest_year:
-        raise ValueProblem(f"must be {spec.earliest_year} or later", "before_earliest")
+        raise ValueProblem(Phrase(N_("must be %(year)s or later"), year=spec.earliest_year),
+                           "before_earliest")
     return parsed.isoformat()
 
 

@@ -6,6 +6,8 @@ import calendar
 import re
 from datetime import date
 
+from navigator.i18n import N_, Phrase
+
 EXAMPLE = "03/14/2017"
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _US = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d+)")
@@ -23,13 +25,18 @@ def parse_date_text(text: str) -> date:
     elif match := _US.fullmatch(text):
         month, day = int(match[1]), int(match[2])
         if len(match[3]) != 4:
-            raise DateTextError(f"needs a 4-digit year, for example {EXAMPLE}")
+            raise DateTextError(Phrase(N_("needs a 4-digit year, for example %(example)s"),
+                                       example=EXAMPLE))
         year = int(match[3])
     else:
-        raise DateTextError(f"must be a date written as MM/DD/YYYY, for example {EXAMPLE}")
+        raise DateTextError(Phrase(N_("must be a date written as MM/DD/YYYY, for example "
+                                      "%(example)s"), example=EXAMPLE))
     if not 1 <= month <= 12:
-        raise DateTextError(f"has no month {month}: write the month first, as MM/DD/YYYY, "
-                            f"for example {EXAMPLE}")
+        raise DateTextError(Phrase(N_("has no month %(month)s: write the month first, as "
+                                      "MM/DD/YYYY, for example %(example)s"),
+                                   month=month, example=EXAMPLE))
     if not 1 <= day <= calendar.monthrange(year, month)[1]:
-        raise DateTextError(f"{calendar.month_name[month]} {day}, {year} is not a real date")
+        raise DateTextError(Phrase(N_("%(month_name)s %(day)s, %(year)s is not a real date"),
+                                   month_name=calendar.month_name[month], month=month, day=day,
+                                   year=year))
     return date(year, month, day)

@@ -33,6 +33,31 @@ def data_text(text: str) -> str:
     return rules_text.gettext(text) if text in rules_text else gettext(text)
 
 
+def _allowed_numbers(spec) -> str:
+    """"Age must be a whole number from 0 to 120", in the request's language."""
+    label = gettext(spec.label)
+    low, high = (None if bound is None else str(int(bound)) if float(bound).is_integer()
+                 else str(bound) for bound in (spec.minimum, spec.maximum))
+    if spec.kind == "int":
+        if high is None:
+            return gettext("%(label)s must be a whole number of at least %(low)s", label=label,
+                           low=low)
+        return gettext("%(label)s must be a whole number from %(low)s to %(high)s", label=label,
+                       low=low, high=high)
+    if high is None:
+        return gettext("%(label)s must be a number of at least %(low)s", label=label, low=low)
+    return gettext("%(label)s must be a number from %(low)s to %(high)s", label=label, low=low,
+                   high=high)
+
+
+def _say(message: str) -> str:
+    """A message of the engine (a Phrase) in the request's language."""
+    from navigator.extensions import select_locale
+    from navigator.i18n import say
+
+    return say(select_locale(), message)
+
+
 def token_for(value: Any) -> str:
     """The form value of an answer: booleans as true/false, null as UNSAID."""
     if value is None:
@@ -88,9 +113,7 @@ class AnswerCheck:
         try:
             return parse_typed(spec.name, raw, self.as_of, money=self.question.widget == "money")
         except ValueProblem:
-            raise ValidationError(gettext(
-                "%(label)s must be %(allowed)s", label=gettext(spec.label),
-                allowed=spec.describe().removesuffix(", or null for prefer not to say"))) from None
+            raise ValidationError(_allowed_numbers(spec)) from None
 
     def _date(self, raw: str) -> str:
         spec = FIELDS[self.question.field]
@@ -104,7 +127,8 @@ class AnswerCheck:
                 message = gettext("%(label)s must be in %(year)s or later", label=label,
                                   year=spec.earliest_year)
             else:
-                message = gettext("%(label)s %(problem)s", label=label, problem=gettext(str(problem)))
+                message = gettext("%(label)s %(problem)s", label=label,
+                                  problem=_say(problem.args[0]))
             raise ValidationError(message) from None
 
 

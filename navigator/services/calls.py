@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from navigator.i18n import N_, Phrase
 from navigator.models import CallLogEntry, Case, utcnow
 
 LIMITS = {"spoke_with": 200, "organisation": 200, "reference": 80, "what_was_said": 4000,
@@ -47,12 +48,13 @@ def _text(raw: Any, name: str, required: bool, problems: dict[str, str],
     value = (raw or "").strip().replace("\r\n", "\n") if isinstance(raw, str) else ""
     if not value:
         if required:
-            problems[name] = "is required"
+            problems[name] = N_("is required")
         return None
     if len(value) > LIMITS[name]:
-        problems[name] = f"must be at most {LIMITS[name]} characters (you gave {len(value)})"
+        problems[name] = Phrase(N_("must be at most %(max)s characters (you gave %(given)s)"),
+                                max=LIMITS[name], given=len(value))
     elif any(unicodedata.category(c) == "Cc" and not (multiline and c in "\n\t") for c in value):
-        problems[name] = "must not contain control characters"
+        problems[name] = N_("must not contain control characters")
     return value
 
 
@@ -68,9 +70,10 @@ def clean_entry(raw: dict[str, Any], today: date) -> dict[str, Any]:
     try:
         on_date = date.fromisoformat(str(raw.get("on_date") or ""))
     except ValueError:
-        problems["on_date"] = "must be a date written as YYYY-MM-DD"
+        problems["on_date"] = N_("must be a date written as YYYY-MM-DD")
     if on_date is not None and not EARLIEST <= on_date <= today:
-        problems["on_date"] = f"must be between 2000-01-01 and today ({today.isoformat()})"
+        problems["on_date"] = Phrase(N_("must be between 2000-01-01 and today (%(today)s)"),
+                                     today=today.isoformat())
     clean = {
         "on_date": on_date,
         "spoke_with": _text(raw.get("spoke_with"), "spoke_with", True, problems),
@@ -83,11 +86,12 @@ def clean_entry(raw: dict[str, Any], today: date) -> dict[str, Any]:
     }
     names = raw.get("attachments") or []
     if len(names) > MAX_ATTACHMENTS:
-        problems["attachments"] = f"list at most {MAX_ATTACHMENTS} papers"
+        problems["attachments"] = Phrase(N_("list at most %(count)s papers"),
+                                         count=MAX_ATTACHMENTS)
     elif any(len(n) > MAX_ATTACHMENT_NAME or any(unicodedata.category(c) == "Cc" for c in n)
              for n in names):
-        problems["attachments"] = (f"each name must be one line of at most "
-                                   f"{MAX_ATTACHMENT_NAME} characters")
+        problems["attachments"] = Phrase(N_("each name must be one line of at most %(max)s "
+                                            "characters"), max=MAX_ATTACHMENT_NAME)
     clean["attachments"] = list(names)
     if problems:
         raise CallLogError(problems)

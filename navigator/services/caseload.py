@@ -437,11 +437,11 @@ def plan_changes(case: Case) -> recheck.PlanDiff | None:
 
 # --- the plan, export and deletion ------------------------------------------------------------
 
-def current_plan(case: Case, book: RuleBook, today: date | None = None
-                 ) -> tuple[Plan | None, list]:
-    """The plan from the engine for the case's answers, or the answer problems. Dated `today`
-    when given, else the client's local date (clock.plan_date)."""
-    return plan_for(case.answers or {}, today or clock.plan_date(case, book), book)
+def current_plan(case: Case, book: RuleBook, today: date | None = None,
+                 lang: str | None = None) -> tuple[Plan | None, list]:
+    """The plan from the engine for the case's answers (its texts in `lang`), or the answer
+    problems. Dated `today` when given, else the client's local date (clock.plan_date)."""
+    return plan_for(case.answers or {}, today or clock.plan_date(case, book), book, lang)
 
 
 def export(session: Session, case: Case, book: RuleBook, today: date) -> dict[str, Any]:

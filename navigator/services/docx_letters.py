@@ -18,7 +18,7 @@ from docx.enum.text import WD_COLOR_INDEX
 from docx.shared import Inches, Pt
 
 from navigator.engine import Plan, RuleBook
-from navigator.services.letters import AUTHOR, document_title, render_letter
+from navigator.services.letters import AUTHOR, document_title, letter_language, render_letter
 
 _SPACE = re.compile(r"\s+")
 _BLOCKS = {"p", "address", "h1", "h2", "h3", "li"}
@@ -26,16 +26,18 @@ _SKIPPED_CLASSES = {"visually-hidden"}
 
 
 def letter_docx(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook,
-                calls: Iterable = ()) -> bytes:
-    """The letter as render_letter makes it (with the call log entries it quotes), as .docx."""
-    article = render_letter(letter_id, answers, details, plan, book, calls)
+                calls: Iterable = (), lang: str = "en") -> bytes:
+    """The letter as render_letter makes it (with the call log entries it quotes), as .docx;
+    `plan` in the letter's language (letter_language)."""
+    lang = letter_language(letter_id, lang)
+    article = render_letter(letter_id, answers, details, plan, book, calls, lang)
     document = Document()
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(11)
     properties = document.core_properties
-    properties.title = document_title([letter_id], details, book)
+    properties.title = document_title([letter_id], details, book, plan)
     properties.author = AUTHOR
-    properties.language = "en-US"
+    properties.language = f"{lang}-US"
     _ArticleWriter(document).feed(str(article))
     buffer = io.BytesIO()
     document.save(buffer)

@@ -19,13 +19,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from navigator import clock
+from navigator import clock, i18n
 from navigator.config import PROJECT_ROOT
 from navigator.engine.answers import MEDICARE, PRIVATE, FieldError, ValueProblem, parse_typed
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
 from navigator.engine.relevance import fits, person_coverages
 from navigator.engine.text import parse_text
+from navigator.i18n import N_, Phrase
 from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
 from navigator.services.text_checks import text_problem
 from navigator.textformat import us_date, usd
@@ -33,6 +34,16 @@ from navigator.textformat import us_date, usd
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 LETTER_CSS = STATIC_DIR / "css" / "letter.css"
 AUTHOR = "Pump Access Navigator"
+# Letters the family sends in its own words (the cover letter of an assistance application), so
+# they are written in the family's language. Every other letter goes to an insurer, a plan, a
+# state agency or a prescriber and is always written in English; the preview page tells the
+# family in its own language what such a letter says.
+FAMILY_LANGUAGE_LETTERS = frozenset({"assistance_cover_letter"})
+
+
+def letter_language(letter_id: str, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """The language `letter_id` is written in for a family reading in `lang`."""
+    return lang if letter_id in FAMILY_LANGUAGE_LETTERS else i18n.DEFAULT_LANGUAGE
 
 
 # --- details ------------------------------------------------------------------------------
@@ -111,19 +122,22 @@ def validate_details(raw: Any, today: date | None = None
 def detail_problem(spec: DetailSpec, value: str, today: date) -> str | None:
     """What is wrong with one non-empty detail value, or None."""
     if spec.choices and value not in spec.choices:
-        return "must be one of: " + ", ".join(spec.choices)
+        return Phrase(N_("must be one of: %(choices)s"), choices=", ".join(spec.choices))
     if spec.name == "prescriber_npi" and not re.fullmatch(r"[0-9]{10}", value):
-        return "must be exactly 10 digits (the National Provider Identifier)"
+        return N_("must be exactly 10 digits (the National Provider Identifier)")
     if len(value) > spec.max_length:
-        return f"must be at most {spec.max_length} characters (you gave {len(value)})"
+        return Phrase(N_("must be at most %(max)s characters (you gave %(given)s)"),
+                      max=spec.max_length, given=len(value))
     allowed_controls = "\n\t" if spec.multiline else ""
     if any(unicodedata.category(c) == "Cc" and c not in allowed_controls for c in value):
-        return "must not contain control characters" + ("" if spec.multiline else " or line breaks")
+        return (N_("must not contain control characters") if spec.multiline
+                else N_("must not contain control characters or line breaks"))
     problem = text_problem(value)
     if problem:
         return problem
     if spec.name == "practice_phone" and not PHONE_PATTERN.match(value):
-        return "must be a phone number: digits, spaces and + ( ) - . only, optionally ext. 123"
+        return N_("must be a phone number: digits, spaces and + ( ) - . only, optionally "
+                  "ext. 123")
     if spec.name == "date_of_birth":
         return _date_of_birth_problem(value, today)
     return None
@@ -144,18 +158,20 @@ def _date_of_birth_problem(value: str, today: date) -> str | None:
         born = parse_typed("birth_date", value, today)
     except ValueProblem as problem:
         if problem.reason == "after_plan_date":
-            return f"must be in the past (before {today.isoformat()})"
-        return str(problem)
+            return Phrase(N_("must be in the past (before %(today)s)"), today=today.isoformat())
+        return problem.args[0]          # a Phrase from the engine (date_text, before_earliest)
     if born == today.isoformat():
-        return f"must be in the past (before {today.isoformat()})"
+        return Phrase(N_("must be in the past (before %(today)s)"), today=today.isoformat())
     return None
 
 
 class DetailsView:
-    """Details for templates: each attribute is the escaped value or a highlighted blank."""
+    """Details for templates: each attribute is the escaped value or a highlighted blank, in
+    the letter's language."""
 
-    def __init__(self, details: dict[str, str]):
+    def __init__(self, details: dict[str, str], lang: str = i18n.DEFAULT_LANGUAGE):
         self._details = details
+        self._lang = lang
 
     def has(self, name: str) -> bool:
         return bool(self._details.get(name))
@@ -168,9 +184,9 @@ class DetailsView:
             raise AttributeError(name)
         value = self._details.get(name)
         if not value:
-            return blank(DETAIL_FIELDS[name].label.replace("'s", "’s"))
+            return blank(i18n.gettext(self._lang, DETAIL_FIELDS[name].label).replace("'s", "’s"))
         if name == "date_of_birth":
-            return escape(us_date(value))
+            return escape(i18n.format_day(value, self._lang))
         text = escape(value)
         if DETAIL_FIELDS[name].multiline:
             text = Markup("<br>").join(escape(line) for line in value.split("\n"))
@@ -300,17 +316,25 @@ class UnknownLetter(LookupError):
     """The letter id is not in the catalogue, or the plan does not call for it."""
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """Letters' own Jinja environment (autoescaped), independent of Flask."""
+@lru_cache(maxsize=4)
+def environment(lang: str = i18n.DEFAULT_LANGUAGE) -> Environment:
+    """Letters' own Jinja environment (autoescaped), independent of Flask, in one language:
+    its words from the `messages` catalogue, its dates and money written that language's way."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, extensions=["jinja2.ext.i18n"],
                       trim_blocks=True, lstrip_blocks=True)
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters["us_date"] = us_date
-    env.filters["usd"] = usd
+    if lang == i18n.DEFAULT_LANGUAGE:
+        env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        env.filters["us_date"] = us_date
+        env.filters["usd"] = usd
+    else:
+        env.install_gettext_translations(i18n.translations(lang),  # type: ignore[attr-defined]
+                                         newstyle=True)
+        env.filters["us_date"] = lambda value: i18n.format_day(value, lang)
+        env.filters["usd"] = lambda amount: i18n.format_money(amount, lang)
     env.globals["blank"] = blank
+    env.globals["letter_lang"] = lang
     return env
 
 
@@ -408,13 +432,14 @@ def letter_warnings(letter_id: str, answers: dict, details: dict, plan: Plan,
     device = device_for(answers, book, plan.as_of)
     if letter_id in LAB_LETTERS and needs_lab_result(answers, device) \
             and not lab_result_shown(answers):
-        warnings.append("Your answers do not show a qualifying C-peptide or a positive "
-                        "beta-cell autoantibody result. Medicare pays for a tubed pump only with "
-                        "one: get the lab result and its date before you send this letter.")
+        warnings.append(N_("Your answers do not show a qualifying C-peptide or a positive "
+                           "beta-cell autoantibody result. Medicare pays for a tubed pump only "
+                           "with one: get the lab result and its date before you send this "
+                           "letter."))
     sender = sender_for(details, answers, book)
     if sender.role == "representative":
-        warnings.append("You are sending this as a representative: enclose the form the letter "
-                        "names, signed, or the payer may not act on the letter.")
+        warnings.append(N_("You are sending this as a representative: enclose the form the "
+                           "letter names, signed, or the payer may not act on the letter."))
     return warnings
 
 
@@ -435,7 +460,8 @@ def assistance_programs(plan: Plan) -> list:
 
 
 def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
-                   book: RuleBook, calls: Iterable = ()) -> dict[str, Any]:
+                   book: RuleBook, calls: Iterable = (),
+                   lang: str = i18n.DEFAULT_LANGUAGE) -> dict[str, Any]:
     letter = next((item for item in plan.letters if item.id == letter_id), None)
     if letter is None:
         raise UnknownLetter(letter_id)
@@ -459,7 +485,7 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         "deadline": letter_deadline(letter_id, plan, book),
         "program": None,
         "answers": answers,
-        "d": DetailsView(details),
+        "d": DetailsView(details, lang),
         "plan": plan,
         "state": state,
         "coverage": coverage,
@@ -482,10 +508,15 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
 
 
 def letter_articles(letter_id: str, answers: dict, details: dict, plan: Plan,
-                    book: RuleBook, calls: Iterable = ()) -> list[Markup]:
-    """The letter as <article>s: one, or for the assistance cover letter one per program."""
-    context = letter_context(letter_id, answers, details, plan, book, calls)
-    template = environment().get_template(f"letters/{letter_id}.html")
+                    book: RuleBook, calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE
+                    ) -> list[Markup]:
+    """The letter as <article lang="...">s: one, or for the assistance cover letter one per
+    program. `lang`: the family's language; the letter is written in
+    letter_language(letter_id, lang), and `plan` (whose titles and deadlines a letter quotes)
+    must be in that language."""
+    lang = letter_language(letter_id, lang)
+    context = letter_context(letter_id, answers, details, plan, book, calls, lang)
+    template = environment(lang).get_template(f"letters/{letter_id}.html")
     # Safe to mark: the letter environment autoescapes, so every typed value is already escaped.
     if letter_id == "assistance_cover_letter" and context["programs"]:
         return [Markup(template.render({**context, "program": program,  # nosec B704
@@ -495,16 +526,19 @@ def letter_articles(letter_id: str, answers: dict, details: dict, plan: Plan,
 
 
 def render_letter(letter_id: str, answers: dict, details: dict, plan: Plan,
-                  book: RuleBook, calls: Iterable = ()) -> Markup:
+                  book: RuleBook, calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE
+                  ) -> Markup:
     """The letter as HTML (every typed value escaped): one <article>, or one per program for
     the assistance cover letter. `calls`: the call log entries (services.calls.CallFacts) the
-    appeal letters quote."""
-    return Markup("\n").join(letter_articles(letter_id, answers, details, plan, book, calls))
+    appeal letters quote; `lang`: as letter_articles."""
+    return Markup("\n").join(letter_articles(letter_id, answers, details, plan, book, calls,
+                                              lang))
 
 
-def render_document(articles: list[Markup], title: str) -> str:
+def render_document(articles: list[Markup], title: str,
+                    lang: str = i18n.DEFAULT_LANGUAGE) -> str:
     """A complete HTML document (for the PDF) holding one or more letters, each on new pages."""
-    template = environment().get_template("letters/_document.html")
+    template = environment(lang).get_template("letters/_document.html")
     # Our own stylesheet from the static folder, never user input.
     css = Markup(letter_css())  # nosec B704
     return template.render(articles=articles, title=title, css=css)
@@ -515,35 +549,43 @@ def letter_ids_in_plan(plan: Plan) -> list[str]:
 
 
 def letter_documents(letter_id: str, answers: dict, details: dict, plan: Plan,
-                     book: RuleBook, calls: Iterable = ()) -> list[tuple[str, str, str]]:
+                     book: RuleBook, calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE
+                     ) -> list[tuple[str, str, str]]:
     """The letter as (html, title, author) documents for the PDF renderer: one per article, so
-    each letter (each program's cover letter too) numbers its own pages."""
-    title = document_title([letter_id], details, book)
-    return [(render_document([article], title), title, AUTHOR)
-            for article in letter_articles(letter_id, answers, details, plan, book, calls)]
+    each letter (each program's cover letter too) numbers its own pages. `plan` in the letter's
+    language (letter_language)."""
+    lang = letter_language(letter_id, lang)
+    title = document_title([letter_id], details, book, plan)
+    return [(render_document([article], title, lang), title, AUTHOR)
+            for article in letter_articles(letter_id, answers, details, plan, book, calls, lang)]
 
 
 def letter_document(letter_id: str, answers: dict, details: dict, plan: Plan,
-                    book: RuleBook, calls: Iterable = ()) -> tuple[str, str, str]:
+                    book: RuleBook, calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE
+                    ) -> tuple[str, str, str]:
     """One letter as (html, title, author): its first document (see letter_documents)."""
-    return letter_documents(letter_id, answers, details, plan, book, calls)[0]
+    return letter_documents(letter_id, answers, details, plan, book, calls, lang)[0]
 
 
 def letter_pdf(letter_id: str, answers: dict, details: dict, plan: Plan, book: RuleBook,
-               calls: Iterable = ()) -> bytes:
-    documents = letter_documents(letter_id, answers, details, plan, book, calls)
+               calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE) -> bytes:
+    documents = letter_documents(letter_id, answers, details, plan, book, calls, lang)
     if len(documents) == 1:
         return render_pdf(*documents[0])
     return render_merged_pdf(documents, documents[0][1], AUTHOR)
 
 
 def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
-               book: RuleBook, calls: Iterable = ()) -> bytes:
+               book: RuleBook, calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE,
+               family_plan: Plan | None = None) -> bytes:
     """Several letters in one PDF, in the plan's order.
 
     Each letter is rendered as its own tagged PDF (side by side when the PDF process pool is on)
     and the PDFs are then merged, so each letter starts on a new page and numbers its own pages
     ("Page 1 of 2"), as when it is mailed on its own. The packet's bookmarks list every letter.
+    `plan` is in English (the letters to insurers and doctors); `family_plan`, the same plan in
+    `lang`, is used by the letters written in the family's language (the English plan when
+    not given).
     """
     wanted = set(letter_ids)
     ordered = [lid for lid in letter_ids_in_plan(plan) if lid in wanted]
@@ -551,15 +593,24 @@ def packet_pdf(letter_ids: list[str], answers: dict, details: dict, plan: Plan,
     if missing or not ordered:
         raise UnknownLetter(", ".join(sorted(missing)) or "no letter chosen")
     calls = list(calls)
+
+    def plan_of(letter_id: str) -> Plan:
+        in_family_language = letter_language(letter_id, lang) != i18n.DEFAULT_LANGUAGE
+        return family_plan if family_plan is not None and in_family_language else plan
+
     documents = [document for lid in ordered
-                 for document in letter_documents(lid, answers, details, plan, book, calls)]
+                 for document in letter_documents(lid, answers, details, plan_of(lid), book,
+                                                  calls, lang)]
     return render_merged_pdf(documents, document_title(ordered, details, book), AUTHOR)
 
 
-def document_title(letter_ids: list[str], details: dict, book: RuleBook) -> str:
+def document_title(letter_ids: list[str], details: dict, book: RuleBook,
+                   plan: Plan | None = None) -> str:
+    """The PDF's title: the letter's title (as the plan, in the letter's language, gives it)."""
     name = details.get("patient_name")
-    head = (book.letters[letter_ids[0]].title if len(letter_ids) == 1
-            else f"Letter packet ({len(letter_ids)} letters)")
+    titles = {letter.id: letter.title for letter in plan.letters} if plan is not None else {}
+    head = (titles.get(letter_ids[0]) or book.letters[letter_ids[0]].title
+            if len(letter_ids) == 1 else f"Letter packet ({len(letter_ids)} letters)")
     return f"{head} — {name}" if name else head
 
 

@@ -5,15 +5,19 @@ app's own static folder.
 """
 from __future__ import annotations
 
+from navigator import i18n
 from navigator.engine.plan import Plan
 from navigator.services.pdf import render_pdf
 
 AUTHOR = "Pump Access Navigator"
 
 
-def plan_pdf(html: str, plan: Plan) -> bytes:
-    """PDF bytes of the plan document HTML (templates/plan/document.html)."""
-    return render_pdf(html, title=f"Insulin pump access plan, {plan.as_of.isoformat()}",
+def plan_pdf(html: str, plan: Plan, lang: str = i18n.DEFAULT_LANGUAGE) -> bytes:
+    """PDF bytes of the plan document HTML (templates/plan/document.html), its title in `lang`
+    (the document's own language, which its <html lang> gives the PDF)."""
+    title = i18n.gettext(lang, "Insulin pump access plan")
+    return render_pdf(html, title=f"{title}, {i18n.format_day(plan.as_of, lang)}"
+                      if lang != i18n.DEFAULT_LANGUAGE else f"{title}, {plan.as_of.isoformat()}",
                       author=AUTHOR)
 
 

@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from navigator.engine import RuleBook
 from navigator.engine import plan_for as engine_plan_for
+from navigator.i18n import N_
 from navigator.models import (
     REMINDER_CHANNELS,
     Case,
@@ -63,13 +64,13 @@ class DateKind:
 
 # Dates a person can give us for reminders; the plan itself holds none of them.
 CASE_DATE_KINDS: dict[str, DateKind] = {
-    "medicaid_renewal": DateKind("Medicaid or CHIP renewal is due", "a renewal date",
+    "medicaid_renewal": DateKind(N_("Medicaid or CHIP renewal is due"), "a renewal date",
                                  (7, 1)),
-    "program_reapplication": DateKind("An assistance program must be applied for again",
+    "program_reapplication": DateKind(N_("An assistance program must be applied for again"),
                                       "a re-application date", (7, 1)),
-    "prior_auth_ends": DateKind("The prior authorization (approval) ends",
+    "prior_auth_ends": DateKind(N_("The prior authorization (approval) ends"),
                                 "an approval's end date", (7, 1)),
-    "warranty_ends": DateKind("The pump warranty ends", "a warranty end date", (30, 7)),
+    "warranty_ends": DateKind(N_("The pump warranty ends"), "a warranty end date", (30, 7)),
 }
 DEADLINE_DAYS_BEFORE = (7, 1)
 
@@ -114,15 +115,16 @@ NAME_PATTERN = re.compile(r"^[^\W\d_][^\d_<>@/\\:;]{0,59}$")
 def clean_first_name(value: str) -> str:
     value = (value or "").strip()
     if not value or not NAME_PATTERN.match(value) or " " in value.strip():
-        raise SubscriptionError("first_name", "Give one first name (letters only, at most 60), "
-                                "the only personal word a reminder will hold.")
+        raise SubscriptionError("first_name", N_("Give one first name (letters only, at most "
+                                                 "60), the only personal word a reminder will "
+                                                 "hold."))
     return value
 
 
 def clean_email(value: str) -> str:
     value = (value or "").strip()
     if len(value) > 254 or not EMAIL_PATTERN.match(value):
-        raise SubscriptionError("email", "Give an email address such as name@example.org.")
+        raise SubscriptionError("email", N_("Give an email address such as name@example.org."))
     return value
 
 
@@ -130,14 +132,14 @@ def clean_phone(value: str) -> str:
     """A US mobile number in E.164 (+1 and 10 digits)."""
     match = US_PHONE.match((value or "").strip())
     if not match:
-        raise SubscriptionError("phone", "Give a US mobile number with its area code, such as "
-                                "(614) 555-0123.")
+        raise SubscriptionError("phone", N_("Give a US mobile number with its area code, such "
+                                            "as (614) 555-0123."))
     return "+1" + "".join(match.groups())
 
 
 def clean_time_zone(value: str) -> str:
     if value not in TIME_ZONES:
-        raise SubscriptionError("time_zone", "Choose your time zone from the list.")
+        raise SubscriptionError("time_zone", N_("Choose your time zone from the list."))
     return value
 
 
@@ -155,19 +157,19 @@ def subscribe(session: Session, *, first_name: str, time_zone: str, consent: boo
         try:
             return clean(value)
         except SubscriptionError as exc:
-            problems[exc.field] = str(exc)
+            problems[exc.field] = exc.args[-1] if exc.args else str(exc)
             return None
 
     if channel not in REMINDER_CHANNELS:
-        problems["channel"] = "Choose email or text message."
+        problems["channel"] = N_("Choose email or text message.")
     first = checked(clean_first_name, first_name)
     zone = checked(clean_time_zone, time_zone)
     wants_email = bool((email or "").strip()) or channel != "text"
     address = checked(clean_email, email) if wants_email else None
     number = checked(clean_phone, phone) if channel == "text" else None
     if not consent:
-        problems["consent"] = ("Tick the box to agree to reminders, or leave this page: nothing "
-                               "is stored without it.")
+        problems["consent"] = N_("Tick the box to agree to reminders, or leave this page: "
+                                 "nothing is stored without it.")
     if problems:
         raise SubscriptionErrors(problems)
     now = now or utcnow()

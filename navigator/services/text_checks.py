@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import unicodedata
 
+from navigator.i18n import N_
+
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-BIDI_PROBLEM = "must not contain right-to-left or left-to-right override characters"
-INVISIBLE_PROBLEM = "must contain letters or digits you can see, not only invisible characters"
+BIDI_PROBLEM = N_("must not contain right-to-left or left-to-right override characters")
+INVISIBLE_PROBLEM = N_("must contain letters or digits you can see, not only invisible "
+                       "characters")
 
 
 def has_bidi_controls(text: str) -> bool:

@@ -32,8 +32,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from navigator import clock, db, rulebook
-from navigator.extensions import csrf
+from navigator import clock, db, i18n, rulebook
+from navigator.extensions import csrf, current_language
 from navigator.models import Case, Reminder, ReminderSubscription
 from navigator.services import calls as call_log
 from navigator.services import reminders
@@ -82,7 +82,7 @@ class AppLinks:
 # --- forms ----------------------------------------------------------------------------------------
 
 ZONE_CHOICES = [SelectChoice("", _l("Choose your time zone"))] + [
-    SelectChoice(zone, label) for zone, label in reminders.TIME_ZONES.items()]
+    SelectChoice(zone, _l(label)) for zone, label in reminders.TIME_ZONES.items()]
 
 
 class SubscribeForm(FlaskForm):
@@ -118,7 +118,7 @@ class CaseDatesForm(FlaskForm):
 
 
 for _kind, _spec in reminders.CASE_DATE_KINDS.items():
-    setattr(CaseDatesForm, _kind, DateField(_spec.label, validators=[Optional()],
+    setattr(CaseDatesForm, _kind, DateField(_l(_spec.label), validators=[Optional()],
                                             description=_l("Optional; as on your notice.")))
 
 
@@ -146,6 +146,7 @@ def _add_errors(form: FlaskForm, problems: dict[str, str], name_the_field: bool 
     for name, message in problems.items():
         field = form._fields.get(name)
         if field is not None:
+            message = i18n.say(current_language(), message)
             text = f"{field.label.text}: {message}" if name_the_field else message
             field.errors = [*field.errors, text]
 

@@ -11,6 +11,7 @@ that asked can open that page or the PDF. Without REDIS_URL the packet is made i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -29,9 +30,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from navigator import clock, db, rulebook
+from navigator import clock, db, i18n, rulebook
 from navigator.engine import Plan, evaluate, validate_answers
-from navigator.extensions import pdf_limit
+from navigator.extensions import current_language, pdf_limit
 from navigator.models import Case
 from navigator.services import calls as call_log
 from navigator.services import cases
@@ -86,6 +87,55 @@ FIELD_HINTS = {
 }
 
 
+# What each letter written in English says, for a family reading the site in another language:
+# shown above the English preview (services.letters.letter_language says which are English).
+LETTER_SUMMARIES = {
+    "medical_necessity": _l(
+        "Your prescriber reviews it, signs it and sends it to the insurer. It sets out the "
+        "medical facts the insurer's criteria ask for (the diagnosis, the insulin you use now, "
+        "glucose records and lab results) to show that the pump is medically necessary."),
+    "prior_authorization": _l(
+        "Your prescriber's office sends it with the prior authorization form and the letter of "
+        "medical necessity. It asks the insurer to approve the pump and its supplies before you "
+        "get them, and to decide quickly when waiting would put your health at risk."),
+    "internal_appeal": _l(
+        "You sign it and send it to your plan, at the address on the denial notice, before the "
+        "deadline. It asks the plan for a full new review of its decision and to cover the "
+        "pump, and it answers the reason the plan gave for the denial."),
+    "external_review": _l(
+        "You sign it and send it to the external review office named in the plan's final "
+        "denial. It asks an independent reviewer, outside the plan, to overturn the denial; "
+        "the reviewer's decision binds the plan."),
+    "medicare_redetermination": _l(
+        "You sign it and send it to the Medicare contractor at the address on your notice. It "
+        "is a Medicare appeal: it asks Medicare to look again at its refusal to pay for the "
+        "pump."),
+    "part_d_coverage_determination": _l(
+        "You or your prescriber send it to your Medicare drug plan (Part D). It asks the plan to "
+        "cover the pump on its drug list, or to reverse a refusal."),
+    "medicare_advantage_reconsideration": _l(
+        "You sign it and send it to your Medicare Advantage plan. It is the first appeal: it "
+        "asks the plan to reverse its refusal. If the plan still says no, it must send your "
+        "case to an independent reviewer."),
+    "medicaid_fair_hearing": _l(
+        "You sign it and send it to the state Medicaid agency or the hearing office on your "
+        "notice. It asks for a fair hearing on the Medicaid or CHIP denial, before a hearing "
+        "officer who is not part of the decision."),
+    "formulary_exception": _l(
+        "Your prescriber signs it and sends it to the drug plan. It asks the plan to cover a "
+        "pump or supplies that are not on its drug list, and says why the covered choices do "
+        "not suit you."),
+    "network_gap_exception": _l(
+        "Your prescriber's office sends it to the plan. It asks the plan to pay for a supplier "
+        "outside its network at the in-network cost, because no supplier in the network can "
+        "provide the pump."),
+    "claim_file_request": _l(
+        "You sign it and send it to the plan (or to the Medicaid agency). It asks, free of "
+        "charge, for the documents, records, criteria and call recordings behind the "
+        "decision, so that your appeal can answer them."),
+}
+
+
 class DetailsForm(FlaskForm):
     """The browser gets maxlength; the service's validate_details makes every check."""
 
@@ -95,7 +145,7 @@ class DetailsForm(FlaskForm):
         _clean, errors = letter_service.validate_details(raw)
         for error in errors:
             field = self[error.field]
-            message = _("%(label)s %(message)s", label=field.label.text, message=error.message)
+            message = _("%(label)s %(message)s", label=field.label.text, message=i18n.say(current_language(), error.message))
             if message not in field.errors:
                 field.errors = [*field.errors, message]
             valid = False
@@ -126,7 +176,19 @@ for _name, _spec in letter_service.DETAIL_FIELDS.items():
 class CurrentCase:
     case: Case | cases.CaseRecord   # the ORM object on the details page, which saves to it
     answers: dict
-    plan: Plan
+    plan: Plan                      # in the page's language
+    as_of: date
+    lang: str
+
+    def plan_in(self, lang: str) -> Plan:
+        if lang == self.lang:
+            return self.plan
+        return evaluate(self.answers, self.as_of, rulebook.current(), lang=lang)
+
+    def plan_for(self, letter_id: str) -> Plan:
+        """The plan in the language `letter_id` is written in (its titles and deadlines are
+        quoted in the letter): English for a letter to an insurer or a doctor."""
+        return self.plan_in(letter_service.letter_language(letter_id, self.lang))
 
 
 def _current_case() -> CurrentCase | None:
@@ -138,7 +200,9 @@ def _current_case() -> CurrentCase | None:
     answers, errors = validate_answers(case.answers or {}, as_of, rulebook.current())
     if errors:
         return None
-    return CurrentCase(case, answers, evaluate(answers, as_of, rulebook.current()))
+    lang = current_language()
+    return CurrentCase(case, answers, evaluate(answers, as_of, rulebook.current(), lang=lang),
+                       as_of, lang)
 
 
 def _require_case() -> CurrentCase:
@@ -200,13 +264,16 @@ def preview(letter_id: str):
     current = _require_case()
     _require_letter(current, letter_id)
     article = letter_service.render_letter(letter_id, current.answers, current.case.details or {},
-                                           current.plan, rulebook.current(), _calls(current))
-    title = rulebook.current().letters[letter_id].title
+                                           current.plan_for(letter_id), rulebook.current(),
+                                           _calls(current), current.lang)
+    title = next(letter.title for letter in current.plan.letters if letter.id == letter_id)
+    in_english = letter_service.letter_language(letter_id, current.lang) != current.lang
+    summary = LETTER_SUMMARIES.get(letter_id) if in_english else None
     warnings = letter_service.letter_warnings(letter_id, current.answers,
                                               current.case.details or {}, current.plan,
                                               rulebook.current())
     return render_template("letters/preview.html", article=article, letter_id=letter_id,
-                           title=title, warnings=[_(text) for text in warnings])
+                           title=title, summary=summary, warnings=[_(text) for text in warnings])
 
 
 @case_route(bp, "/letters/<letter_id>.pdf", methods=["GET"])
@@ -216,7 +283,8 @@ def pdf(letter_id: str):
     current = _require_case()
     _require_letter(current, letter_id)
     body = letter_service.letter_pdf(letter_id, current.answers, current.case.details or {},
-                                     current.plan, rulebook.current(), _calls(current))
+                                     current.plan_for(letter_id), rulebook.current(),
+                                     _calls(current), current.lang)
     return _pdf_response(body, letter_service.pdf_filename(letter_id, current.plan.as_of))
 
 
@@ -229,8 +297,9 @@ def docx(letter_id: str):
 
     current = _require_case()
     _require_letter(current, letter_id)
-    body = letter_docx(letter_id, current.answers, current.case.details or {}, current.plan,
-                       rulebook.current(), _calls(current))
+    body = letter_docx(letter_id, current.answers, current.case.details or {},
+                       current.plan_for(letter_id), rulebook.current(), _calls(current),
+                       current.lang)
     return _download(body, docx_filename(letter_id, current.plan.as_of), DOCX_MIMETYPE)
 
 
@@ -247,7 +316,8 @@ def packet():
     if current_app.config.get("REDIS_URL"):
         return _enqueue_packet(current, chosen)
     body = letter_service.packet_pdf(chosen, current.answers, current.case.details or {},
-                                     current.plan, rulebook.current(), _calls(current))
+                                     current.plan_in(i18n.DEFAULT_LANGUAGE), rulebook.current(),
+                                     _calls(current), current.lang, family_plan=current.plan)
     return _pdf_response(body, letter_service.packet_filename(current.plan.as_of))
 
 

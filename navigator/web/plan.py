@@ -143,7 +143,7 @@ def pdf():
     # Inlined: the shared PDF fetcher serves static files without a CSS media type.
     stylesheet = Path(current_app.static_folder, "css", "plan_pdf.css").read_text("utf-8")
     html = render_template("plan/document.html", stylesheet=stylesheet, **_context(plan))
-    return Response(plan_pdf(html, plan), mimetype="application/pdf", headers={
+    return Response(plan_pdf(html, plan, select_locale()), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="pump-access-plan-{plan.as_of}.pdf"',
         "Cache-Control": "no-store"})
 
@@ -154,6 +154,7 @@ def calendar():
     plan = _current_plan()
     if not isinstance(plan, Plan):
         return plan
-    return Response(deadlines_calendar(plan), mimetype="text/calendar", headers={
+    return Response(deadlines_calendar(plan, lang=select_locale()), mimetype="text/calendar",
+                    headers={
         "Content-Disposition": f'attachment; filename="pump-access-deadlines-{plan.as_of}.ics"',
         "Cache-Control": "no-store"})

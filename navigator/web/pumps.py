@@ -12,9 +12,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from navigator import clock, db, rulebook
+from navigator import clock, db, i18n, rulebook
 from navigator.engine.answers import FIELDS
+from navigator.extensions import current_language
+from navigator.i18n import N_
 from navigator.questionnaire.forms import data_text
 from navigator.services import pumps as service
 from navigator.web.session_case import case_to_read
@@ -62,10 +65,10 @@ class FormInput:
 
 
 MEDICARE_ROUTE_LABELS = {
-    "part_b_dme": "Medicare Part B, as medical equipment (DME)",
-    "part_d": "Medicare Part D, the drug plan, through a pharmacy",
+    "part_b_dme": N_("Medicare Part B, as medical equipment (DME)"),
+    "part_d": N_("Medicare Part D, the drug plan, through a pharmacy"),
 }
-DIABETES_LABELS = {"type1": "type 1", "type2": "type 2", "other": "other types"}
+DIABETES_LABELS = {"type1": N_("type 1"), "type2": N_("type 2"), "other": N_("other types")}
 
 
 def _sentence(text: str) -> str:
@@ -93,10 +96,10 @@ def fact_text(pump, field: str) -> str:
         return "; ".join(channel_label(v) for v in values)
     if field == "channel_by_coverage":
         labels = rulebook.current().coverages
-        return "; ".join(f"{_sentence(labels[c].label)}: {service.CHANNEL_LABELS[v]}"
+        return "; ".join(f"{_sentence(labels[c].label)}: {_(service.CHANNEL_LABELS[v])}"
                          for c, v in value.items())
     if field == "medicare_route":
-        return MEDICARE_ROUTE_LABELS[value]
+        return _(MEDICARE_ROUTE_LABELS[value])
     if field == "reservoir_units":
         return _("%(units)s units", units=value)
     if field in ("min_age_years", "type2_min_age_years"):
@@ -104,11 +107,20 @@ def fact_text(pump, field: str) -> str:
     if field == "warranty_years":
         return _("%(years)s years", years=f"{value:g}")
     if field == "diabetes_types":
-        return _sentence(", ".join(DIABETES_LABELS[v] for v in value))
+        return _sentence(", ".join(_(DIABETES_LABELS[v]) for v in value))
     if isinstance(value, list):
-        return ", ".join(value)
-    # The catalogue's own descriptions (water rating, controls, alarms, ...) are rule texts.
-    return data_text(str(value))
+        text = ", ".join(value)         # names (sensors, insulins), as their makers write them
+    else:
+        # The catalogue's own descriptions (water rating, controls, alarms, ...) are rule texts.
+        text = str(value)
+        said = data_text(text)
+        if said != text:
+            return said
+    if current_language() != i18n.DEFAULT_LANGUAGE:
+        # Not in the rules' catalogue: in English as its sources give it, and marked so
+        # (WCAG 3.1.2) on a page in another language.
+        return Markup('<span lang="en">{}</span>').format(text)
+    return text
 
 
 def _case_answers() -> dict[str, Any]:
@@ -156,11 +168,12 @@ def index():
     answers = _case_answers()
     form = FormInput()
     filters = _filters(form, answers)
-    cgm_names = service.known_cgms(book)
-    matches = service.choose(book, filters)
+    lang = current_language()
+    cgm_names = service.known_cgms(book, lang)
+    matches = service.choose(book, filters, lang)
     return render_template(
         "pumps/index.html", form=form, filters=filters, has_case=bool(answers),
-        described=service.describe_filters(filters, cgm_names), cgm_names=cgm_names,
+        described=service.describe_filters(filters, cgm_names, lang), cgm_names=cgm_names,
         suitable=[m for m in matches if m.suitable], others=[m for m in matches if not m.suitable],
         back_url=_back_link(answers), back=request.args.get("back", "")[:40],
         book=book), 400 if form.errors else 200
@@ -203,11 +216,13 @@ def compare():
     coverage = answers.get("coverage")
     today = clock.today_for(answers, book)
     columns = [(book.pumps[pump_id],
-                service.estimates_for(book.pumps[pump_id], numbers, book, coverage, today))
+                service.estimates_for(book.pumps[pump_id], numbers, book, coverage, today,
+                                      current_language()))
                for pump_id in ids]
     if form.errors:
         current_app.logger.info("pump comparison: invalid fields %s", ", ".join(form.errors))
     return render_template(
         "pumps/compare.html", form=form, columns=columns, numbers=numbers, coverage=coverage,
         has_case=bool(answers), book=book, back=request.args.get("back", "")[:40],
-        channel_labels=service.route_labels(coverage)), 400 if form.errors else 200
+        channel_labels=service.route_labels(coverage, current_language())), \
+        400 if form.errors else 200

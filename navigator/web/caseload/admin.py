@@ -82,4 +82,4 @@ def audit_log():
     pages = max((total + audit.PAGE_SIZE - 1) // audit.PAGE_SIZE, 1)
     return render_template("caseload/audit.html", rows=rows, page=page, pages=pages,
                            total=total, case_id=case_id,
-                           time_zone=TIME_ZONES.get(user().time_zone or "UTC", "UTC"))
+                           time_zone=_(TIME_ZONES.get(user().time_zone or "UTC", "UTC")))

@@ -88,5 +88,5 @@ class MemberForm(FlaskForm):
 
 class TimeZoneForm(FlaskForm):
     time_zone = SelectField(_l("Your time zone"), choices=[
-        SelectChoice(zone, label) for zone, label in TIME_ZONES.items()],
+        SelectChoice(zone, _l(label)) for zone, label in TIME_ZONES.items()],
         description=_l("Times in the audit log, notes and history are shown in this zone."))

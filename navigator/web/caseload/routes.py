@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from navigator import clock, db, rulebook
 from navigator.engine.answers import FIELDS
-from navigator.extensions import limiter
+from navigator.extensions import current_language, limiter
 from navigator.models import Case, User
 from navigator.services import accounts, audit
 from navigator.services import caseload as service
@@ -162,7 +162,7 @@ def settings():
         form = TimeZoneForm()
         if form.validate_on_submit():
             accounts.set_time_zone(db.get_session(), user(), form.time_zone.data)
-            flash(_("Times are now shown in %(zone)s.", zone=TIME_ZONES[form.time_zone.data]))
+            flash(_("Times are now shown in %(zone)s.", zone=_(TIME_ZONES[form.time_zone.data])))
             return redirect(url_for("caseload.settings"))
         return render_template("caseload/settings.html", form=form), 400
     return render_template("caseload/settings.html", form=form)
@@ -174,7 +174,8 @@ def _case_page(case: Case, status: int = 200, note_form: NoteForm | None = None,
                case_form: CaseForm | None = None, share_form: ShareForm | None = None,
                step_errors: dict | None = None, step_values: dict | None = None):
     dbs = db.get_session()
-    plan, problems = service.current_plan(case, rulebook.current())
+    plan, problems = service.current_plan(case, rulebook.current(),
+                                         lang=current_language())
     case_form = case_form or CaseForm(data={"client_name": case.client_name,
                                             "status": case.status, "owner": case.owner_user_id})
     shared = service.shared_with(dbs, case)
@@ -190,7 +191,7 @@ def _case_page(case: Case, status: int = 200, note_form: NoteForm | None = None,
         state_labels=STEP_STATE_LABELS, status_labels=STATUS_LABELS,
         coverage_label=coverage_label, eligibility_word=eligibility_word,
         describe_event=describe_event, field_labels={k: f.label for k, f in FIELDS.items()},
-        time_zone=TIME_ZONES.get(user().time_zone or "UTC", "UTC"), today=today(),
+        time_zone=_(TIME_ZONES.get(user().time_zone or "UTC", "UTC")), today=today(),
         owner_name=_owner_name(case), questionnaire_url=_questionnaire_url(case)), status
 
 
@@ -276,7 +277,8 @@ def unshare_case(public_id: str, user_id: int):
 def mark_step(public_id: str, step_id: str):
     case = case_or_404(public_id)
     form = StepForm()
-    plan, _problems = service.current_plan(case, rulebook.current())
+    plan, _problems = service.current_plan(case, rulebook.current(),
+                                         lang=current_language())
     if plan is None:
         abort(404)
     error = None
