@@ -134,3 +134,17 @@ def test_the_catalogue_holds_every_message_of_the_code_and_templates():
                if msgid not in catalogue or not catalogue[msgid].string]
     assert not missing, "run `make messages` and translate:\n" + "\n".join(missing)
     assert len(found) > 700        # the extraction itself found the app's words
+
+
+def test_each_english_letter_has_a_summary_and_each_family_letter_is_translated(book):
+    """A letter to an insurer or a doctor stays English and its preview tells the family what
+    it says; a letter in the family's language has its template's words in the catalogue."""
+    from navigator.services.letters import FAMILY_LANGUAGE_LETTERS
+    from navigator.web.letters import LETTER_SUMMARIES
+
+    english = set(book.letters) - FAMILY_LANGUAGE_LETTERS
+    assert english - set(LETTER_SUMMARIES) == set(), "letters without a summary"
+    assert set(LETTER_SUMMARIES) <= english
+    cfg = (i18n.TRANSLATIONS_DIR.parent.parent / "babel.cfg").read_text()
+    for letter_id in FAMILY_LANGUAGE_LETTERS:
+        assert f"[jinja2: templates/letters/{letter_id}.html]" in cfg, letter_id

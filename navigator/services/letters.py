@@ -362,8 +362,10 @@ class Sender:
 CHILD_AGE = 18
 
 
-def sender_for(details: dict, answers: dict, book: RuleBook) -> Sender:
-    view = DetailsView(details)
+def sender_for(details: dict, answers: dict, book: RuleBook,
+               lang: str = i18n.DEFAULT_LANGUAGE) -> Sender:
+    """Who sends the letter; its blanks in `lang` (the letter's language)."""
+    view = DetailsView(details, lang)
     role = details.get("sender") or ("parent" if answers.get("age", CHILD_AGE) < CHILD_AGE
                                      else "patient")
     address = view.sender_address
@@ -372,15 +374,16 @@ def sender_for(details: dict, answers: dict, book: RuleBook) -> Sender:
     if details.get("sender_name"):
         name = escape(details["sender_name"])
     else:
-        name = blank("Parent’s or guardian’s name" if role == "parent"
-                     else "Representative’s name")
+        name = blank(i18n.gettext(lang, N_("Parent’s or guardian’s name")) if role == "parent"
+                     else i18n.gettext(lang, N_("Representative’s name")))
     if role == "parent":
         return Sender(role, name, address, None)
     spec = book.representatives.get(answers["coverage"])
     if spec is not None and spec.form:
         form = escape(spec.form)
     else:
-        form = blank("the representative form your plan or agency asks for")
+        form = blank(i18n.gettext(lang, N_("the representative form your plan or agency asks "
+                                           "for")))
     return Sender(role, name, address, form, tuple(spec.sources) if spec else ())
 
 
@@ -468,7 +471,7 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
     state = book.states[answers["state"]]
     coverage = answers["coverage"]
     device = device_for(answers, book, plan.as_of)
-    sender = sender_for(details, answers, book)
+    sender = sender_for(details, answers, book, lang)
     sources = sources_for(letter_id, answers, plan, book)
     if sender.form_sources:
         known = {source.id for source in sources}

@@ -121,6 +121,10 @@ LETTER_SUMMARIES = {
         "You sign it and send it to the state Medicaid agency or the hearing office on your "
         "notice. It asks for a fair hearing on the Medicaid or CHIP denial, before a hearing "
         "officer who is not part of the decision."),
+    "medicaid_plan_appeal": _l(
+        "You sign it and send it to your Medicaid health plan, at the appeals address on its "
+        "notice. It asks the plan to reverse its denial and cover the pump. This appeal to the "
+        "plan comes before a state fair hearing."),
     "formulary_exception": _l(
         "Your prescriber signs it and sends it to the drug plan. It asks the plan to cover a "
         "pump or supplies that are not on its drug list, and says why the covered choices do "
