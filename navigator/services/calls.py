@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from navigator.i18n import N_, Phrase
 from navigator.models import CallLogEntry, Case, utcnow
@@ -74,7 +74,7 @@ def clean_entry(raw: dict[str, Any], today: date) -> dict[str, Any]:
     if on_date is not None and not EARLIEST <= on_date <= today:
         problems["on_date"] = Phrase(N_("must be between 2000-01-01 and today (%(today)s)"),
                                      today=today.isoformat())
-    clean = {
+    clean: dict[str, Any] = {
         "on_date": on_date,
         "spoke_with": _text(raw.get("spoke_with"), "spoke_with", True, problems),
         "organisation": _text(raw.get("organisation"), "organisation", False, problems),
@@ -100,6 +100,7 @@ def clean_entry(raw: dict[str, Any], today: date) -> dict[str, Any]:
 
 def add_entry(session: Session, case: Case, raw: dict[str, Any], today: date,
               user_id: int | None = None) -> CallLogEntry:
+    assert case.id is not None          # a saved case
     entry = CallLogEntry(case_id=case.id, user_id=user_id, **clean_entry(raw, today))
     session.add(entry)
     case.updated_at = utcnow()
@@ -110,23 +111,25 @@ def add_entry(session: Session, case: Case, raw: dict[str, Any], today: date,
 
 def entries(session: Session, case_id: int) -> list[CallLogEntry]:
     """Newest call first."""
-    return list(session.exec(select(CallLogEntry).where(CallLogEntry.case_id == case_id)
-                             .order_by(CallLogEntry.on_date.desc(), CallLogEntry.id.desc())))
+    return list(session.exec(select(CallLogEntry).where(col(CallLogEntry.case_id) == case_id)
+                             .order_by(col(CallLogEntry.on_date).desc(),
+                                       col(CallLogEntry.id).desc())))
 
 
 def delete_entry(session: Session, case: Case, entry_id: int) -> bool:
-    result = session.execute(delete(CallLogEntry).where(CallLogEntry.case_id == case.id)
-                             .where(CallLogEntry.id == entry_id))
+    result = session.execute(delete(CallLogEntry).where(col(CallLogEntry.case_id) == case.id)
+                             .where(col(CallLogEntry.id) == entry_id))
     session.commit()
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))     # a CursorResult for a DELETE
 
 
 def facts_for_letters(session: Session, case_public_id: str) -> list[CallFacts]:
     """The entries marked for letters, oldest first (the order a reader follows)."""
-    rows = session.exec(select(CallLogEntry).join(Case, Case.id == CallLogEntry.case_id)
-                        .where(Case.public_id == case_public_id)
-                        .where(CallLogEntry.use_in_letters.is_(True))
-                        .order_by(CallLogEntry.on_date, CallLogEntry.id))
+    rows = session.exec(select(CallLogEntry)
+                        .join(Case, col(Case.id) == col(CallLogEntry.case_id))
+                        .where(col(Case.public_id) == case_public_id)
+                        .where(col(CallLogEntry.use_in_letters).is_(True))
+                        .order_by(col(CallLogEntry.on_date), col(CallLogEntry.id)))
     return [CallFacts(e.on_date, e.spoke_with, e.organisation, e.reference, e.what_was_said)
             for e in rows]
 
