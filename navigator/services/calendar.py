@@ -43,10 +43,11 @@ def all_day_event(uid: str, day: date, summary: str, description: str, stamp: da
     event.add("dtend", day + timedelta(days=1))
     # RFC 5545's LANGUAGE parameter names the text's language when it is not English.
     language = {"LANGUAGE": f"{lang}-US"} if lang != i18n.DEFAULT_LANGUAGE else None
-    event.add("summary", summary, parameters=language)
+    # (icalendar's type hint leaves out None, its own default: hence the two ignores.)
+    event.add("summary", summary, parameters=language)  # type: ignore[arg-type]
     if url:
         event.add("url", url)
-    event.add("description", description, parameters=language)
+    event.add("description", description, parameters=language)  # type: ignore[arg-type]
     event.add("transp", "TRANSPARENT")
     for days in ALARM_DAYS_BEFORE:
         alarm = Alarm()
