@@ -132,6 +132,20 @@ def format_number(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
     return format_decimal(value, locale=FORMAT_LOCALES.get(lang, lang))
 
 
+def css_page_counter(lang: str = DEFAULT_LANGUAGE) -> str:
+    """The CSS `content` of a PDF's page footer in `lang`: "Page " counter(page) " of "
+    counter(pages), from the catalogue's words (quotes and backslashes escaped)."""
+    text = translations(lang).gettext(N_("Page %(page)s of %(pages)s"))
+
+    def quoted(part: str) -> str:
+        return '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    before, rest = text.split("%(page)s", 1)
+    middle, after = rest.split("%(pages)s", 1)
+    return " ".join(part for part in (quoted(before), "counter(page)", quoted(middle),
+                                      "counter(pages)", quoted(after)) if part != '""')
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] != ["compile"]:
         print("usage: python -m navigator.i18n compile [--force]", file=sys.stderr)

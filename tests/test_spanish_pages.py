@@ -229,6 +229,7 @@ def test_the_plan_pdf_and_the_cover_letter_pdf_are_spanish(app, client, stand_in
         text = _without_names(" ".join(" ".join(page.extract_text().split())
                                        for page in reader.pages))
         problems += [f"{path}: catalogue English {f!r}" for f in english_left(text)]
+        assert "Página 1 de " in text and "Page 1 of" not in text, path      # the footer
     english = PdfReader(io.BytesIO(client.get("/letters/medical_necessity.pdf").data))
     assert str(english.trailer["/Root"]["/Lang"]) == "en"
     assert "Sincerely," in english.pages[-1].extract_text() or "Sincerely," in " ".join(
@@ -248,6 +249,7 @@ def test_an_english_letter_is_marked_english_and_summarised_in_spanish(app, clie
     cover = client.get("/letters/assistance_cover_letter").get_data(as_text=True)
     assert re.search(r'<article class="letter"[^>]* lang="es"', cover)
     assert "Al equipo de ayuda a pacientes:" in cover and "Esta carta está en inglés" not in cover
+    assert "Mi cobertura: un plan de un empleador." in cover      # not "employer health plan"
 
 
 @ONE_DATABASE

@@ -25,6 +25,7 @@ from navigator.engine.answers import MEDICARE, PRIVATE, FieldError, ValueProblem
 from navigator.engine.loader import RuleBook
 from navigator.engine.plan import Plan, Source
 from navigator.engine.relevance import fits, person_coverages
+from navigator.engine.rules_i18n import translations as rules_translations
 from navigator.engine.text import parse_text
 from navigator.i18n import N_, Phrase
 from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
@@ -494,7 +495,11 @@ def letter_context(letter_id: str, answers: dict, details: dict, plan: Plan,
         "coverage": coverage,
         "is_medicare": coverage in MEDICARE,
         "is_private": coverage in PRIVATE,
-        "payer": payer_wording(answers, book),
+        # A letter in another language names the coverage as the rules' catalogue words it; a
+        # state program keeps its own name (Texas Medicaid).
+        "payer": payer_wording(answers, book) if lang == i18n.DEFAULT_LANGUAGE
+        or coverage in ("medicaid", "chip")
+        else rules_translations(lang).gettext(book.coverages[coverage].label),
         "appeal_basis": book.coverages[coverage].appeal_basis,
         "device": device,
         "icd10": book.diagnosis_codes.get(answers["diabetes_type"], ""),
@@ -544,7 +549,9 @@ def render_document(articles: list[Markup], title: str,
     template = environment(lang).get_template("letters/_document.html")
     # Our own stylesheet from the static folder, never user input.
     css = Markup(letter_css())  # nosec B704
-    return template.render(articles=articles, title=title, css=css)
+    # The footer's words, from our own catalogue (quotes escaped for CSS), never user input.
+    page_counter = Markup(i18n.css_page_counter(lang))  # nosec B704
+    return template.render(articles=articles, title=title, css=css, page_counter=page_counter)
 
 
 def letter_ids_in_plan(plan: Plan) -> list[str]:

@@ -15,7 +15,7 @@ from cachetools import LRUCache
 from flask import Blueprint, Response, current_app, redirect, render_template, session, url_for
 from flask_login import current_user
 
-from navigator import clock, db, rulebook
+from navigator import clock, db, i18n, rulebook
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.plan import Plan
 from navigator.extensions import pdf_limit, select_locale
@@ -142,7 +142,8 @@ def pdf():
         return plan
     # Inlined: the shared PDF fetcher serves static files without a CSS media type.
     stylesheet = Path(current_app.static_folder, "css", "plan_pdf.css").read_text("utf-8")
-    html = render_template("plan/document.html", stylesheet=stylesheet, **_context(plan))
+    html = render_template("plan/document.html", stylesheet=stylesheet,
+                           page_counter=i18n.css_page_counter(select_locale()), **_context(plan))
     return Response(plan_pdf(html, plan, select_locale()), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="pump-access-plan-{plan.as_of}.pdf"',
         "Cache-Control": "no-store"})
