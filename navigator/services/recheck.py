@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from navigator import clock
 from navigator.engine import Plan, RuleBook, evaluate, validate_answers
@@ -70,8 +70,9 @@ class PlanDiff:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanDiff:
-        return cls(**{name: data.get(name) or ([] if name != "route" else None)
-                      for name in cls.__dataclass_fields__})
+        fields: dict[str, Any] = {name: data.get(name) or ([] if name != "route" else None)
+                                  for name in cls.__dataclass_fields__}
+        return cls(**fields)
 
 
 def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
@@ -101,7 +102,8 @@ def _value_changes(old_rows, new_rows) -> list[list]:
     for key in _ordered_union(old_values, new_values):
         before, after = old_values.get(key), new_values.get(key)
         if before is None or after is None or before[1] != after[1]:
-            changes.append([key, (after or before)[0], before and before[1], after and after[1]])
+            label = (after or before or ("", None))[0]      # one of them is there
+            changes.append([key, label, before and before[1], after and after[1]])
     return changes
 
 
@@ -134,14 +136,15 @@ def evaluate_case(case: Case, book: RuleBook, today: date | None = None,
     """Compare the case's current plan with its snapshot; say what to store. The plan is
     dated `today` when given, else the person's local date (clock.plan_date)."""
     as_of = today or clock.plan_date(case, book)
-    answers, errors = validate_answers(case.answers or {}, as_of, book)
-    if errors:
+    answers, _errors = validate_answers(case.answers or {}, as_of, book)
+    values: dict[str, Any]
+    if answers is None:
         values = {"plan_snapshot": None, "plan_key": None, "next_deadline": None,
                   "last_plan_version": book.version}
         return Outcome(values, changed=_differs(case, values))
     key = answers_key(case.answers or {})
     new = snapshot(evaluate(answers, as_of, book), key)
-    values: dict[str, Any] = {"plan_snapshot": new, "plan_key": key,
+    values = {"plan_snapshot": new, "plan_key": key,
                               "last_plan_version": book.version,
                               "next_deadline": next_deadline(new, finished_step_ids)}
     old = case.plan_snapshot
@@ -154,9 +157,9 @@ def evaluate_case(case: Case, book: RuleBook, today: date | None = None,
             values.update(flagged_at=None, plan_changes=None)
         elif not _same_diff(case, diff):
             flagged = True
-            values.update(flagged_at=utcnow(), plan_changes={
+            values.update({"flagged_at": utcnow(), "plan_changes": {
                 "base": base, "from_version": base["rules_version"],
-                "to_version": book.version, "diff": diff.as_dict()})
+                "to_version": book.version, "diff": diff.as_dict()}})
     return Outcome(values, flagged=flagged, changed=_differs(case, values))
 
 
@@ -171,13 +174,14 @@ def _differs(case: Case, values: dict[str, Any]) -> bool:
 
 def refresh_case(session: Session, case: Case, book: RuleBook, today: date | None,
                  user_id: int | None = None, commit: bool = True) -> Outcome:
+    assert case.id is not None          # a saved case
     outcome = evaluate_case(case, book, today, finished_steps(session, [case.id])[case.id])
     if outcome.changed:
         for name, value in outcome.values.items():
             setattr(case, name, value)
         session.add(case)
         if outcome.flagged:
-            session.add(_changed_event(case.id, case.plan_changes, user_id))
+            session.add(_changed_event(case.id, outcome.values["plan_changes"], user_id))
         if commit:
             session.commit()
     return outcome
@@ -196,9 +200,9 @@ def finished_steps(session: Session, case_ids: list[int]) -> dict[int, set[str]]
     found: dict[int, set[str]] = {case_id: set() for case_id in case_ids}
     if not case_ids:
         return found
-    rows = session.exec(select(StepProgress.case_id, StepProgress.step_id)
-                        .where(StepProgress.case_id.in_(case_ids))
-                        .where(StepProgress.state.in_(FINISHED_STATES)))
+    rows = session.exec(select(col(StepProgress.case_id), col(StepProgress.step_id))
+                        .where(col(StepProgress.case_id).in_(case_ids))
+                        .where(col(StepProgress.state).in_(FINISHED_STATES)))
     for case_id, step_id in rows:
         found[case_id].add(step_id)
     return found
@@ -229,14 +233,17 @@ def recheck_all(session: Session, book: RuleBook, today: date | None = None,
     checked = flagged = updated = 0
     last_id = 0
     while True:
-        batch = list(session.exec(select(Case).where(Case.id > last_id).options(
-            defer(Case.details)).order_by(Case.id).limit(batch_size)))
+        # (defer takes the mapped attribute, which SQLModel types as its value: the ignore.)
+        batch = list(session.exec(select(Case).where(col(Case.id) > last_id).options(
+            defer(Case.details)).order_by(col(Case.id)).limit(batch_size)))  # type: ignore[arg-type]
         if not batch:
             break
-        last_id = batch[-1].id
-        finished = finished_steps(session, [case.id for case in batch])
+        ids = [case.id for case in batch if case.id is not None]     # saved rows: all of them
+        last_id = ids[-1]
+        finished = finished_steps(session, ids)
         changes, events = [], []
         for case in batch:
+            assert case.id is not None
             outcome = evaluate_case(case, book, today, finished[case.id])
             checked += 1
             if outcome.changed:
@@ -271,10 +278,11 @@ def claim_version(session: Session, version: str) -> bool:
             session.add(AppState(name=RULES_VERSION_KEY, value=version))
             session.commit()
             return True
-        result = session.execute(update(AppState).where(AppState.name == RULES_VERSION_KEY)
-                                 .where(AppState.value == previous).values(value=version))
+        result = session.execute(update(AppState)
+                                 .where(col(AppState.name) == RULES_VERSION_KEY)
+                                 .where(col(AppState.value) == previous).values(value=version))
         session.commit()
-        return result.rowcount == 1
+        return getattr(result, "rowcount", 0) == 1     # a CursorResult for an UPDATE
     except IntegrityError:
         session.rollback()
         return False
