@@ -285,3 +285,22 @@ def test_the_waiting_page_speaks_spanish(queued_app):
     path = _job_path(family.post("/letters/packet", data={"letter": LETTERS}))
     html = family.get(path).get_data(as_text=True)
     assert "Estamos preparando su paquete de cartas" in html and "Comprobar de nuevo" in html
+
+
+def test_two_submits_at_the_same_moment_make_one_job(queued_app):
+    """Two instances enqueueing the same packet at once: the claim in Redis lets one enqueue."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    app = queued_app
+    public_id = _new_case(app)
+    barrier = Barrier(8)
+
+    def submit(_n):
+        barrier.wait()
+        return jobs.enqueue_packet(app, public_id, LETTERS, "same-fingerprint")
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(submit, range(8)))
+    assert len(ids) == 1 and len(jobs.pdf_queue(app)) == 1
+    assert jobs.pdf_queue(app).job_ids == list(ids)
