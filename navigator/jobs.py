@@ -132,7 +132,7 @@ def packet_store(app: Flask, connection: Redis | None = None):
                        str(app.config["SECRET_KEY"]), int(app.config["PDF_KEEP_SECONDS"]))
 
 
-def render_packet(case_public_id: str, letter_ids: list[str]) -> str:
+def render_packet(case_public_id: str, letter_ids: list[str], lang: str = "en") -> str:
     """Job: make a case's letter packet and keep it (encrypted, PDF_KEEP_SECONDS) for that case.
     Any failure is kept as "failed" for the waiting page; the log and the job's result name
     the failure's class only (the case's data never leaves the database and the PDF)."""
@@ -144,7 +144,7 @@ def render_packet(case_public_id: str, letter_ids: list[str]) -> str:
     try:
         with app.app_context(), Session(app.extensions["db_engine"]) as session:
             body, filename = case_packet(session, app.extensions["rulebook"], case_public_id,
-                                         list(letter_ids))
+                                         list(letter_ids), lang)
     except Exception as exc:    # rendering, the database, a case gone: all mean "no packet"
         app.logger.error("letter packet job %s failed: %s", job.id, type(exc).__name__)
         store.fail(job.id, type(exc).__name__)
@@ -157,12 +157,14 @@ _ACTIVE = ("queued", "started", "deferred", "scheduled")
 
 
 def enqueue_packet(app: Flask, case_public_id: str, letter_ids: list[str],
-                   fingerprint: str) -> str:
+                   fingerprint: str, lang: str = "en") -> str:
     """The packet job's id, enqueued unless the same packet is already waiting, being made or
-    made (a double submit, or the same packet asked again while it is kept)."""
+    made (a double submit, or the same packet asked again while it is kept). `lang`: the page's
+    language (the letters written in the family's language use it)."""
     from navigator.services.packets import job_id_for
 
-    job_id = job_id_for(str(app.config["SECRET_KEY"]), case_public_id, letter_ids, fingerprint)
+    job_id = job_id_for(str(app.config["SECRET_KEY"]), case_public_id, letter_ids,
+                        f"{lang}:{fingerprint}")
     jobs_queue = pdf_queue(app)
     store = packet_store(app, jobs_queue.connection)
     store.bind(job_id, case_public_id)
@@ -177,7 +179,7 @@ def enqueue_packet(app: Flask, case_public_id: str, letter_ids: list[str],
             existing.delete()       # failed, or made and no longer kept: make it again
         store.forget_failure(job_id)
         keep = int(app.config["PDF_KEEP_SECONDS"])
-        jobs_queue.enqueue(render_packet, case_public_id, list(letter_ids), job_id=job_id,
+        jobs_queue.enqueue(render_packet, case_public_id, list(letter_ids), lang, job_id=job_id,
                            job_timeout=PACKET_TIMEOUT_SECONDS, result_ttl=keep,
                            failure_ttl=keep, ttl=keep, description="letter packet")
     finally:

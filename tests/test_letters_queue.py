@@ -95,7 +95,7 @@ def test_a_family_packet_goes_through_the_queue_and_only_that_case_downloads_it(
     assert len(queue) == 1
     job = queue.jobs[0]
     # The job carries ids only: the worker loads the case from the database.
-    assert job.args == (public_id, ["medical_necessity", "medicaid_fair_hearing"])
+    assert job.args == (public_id, ["medical_necessity", "medicaid_fair_hearing"], "en")
     assert PATIENT not in repr(job.args) + repr(job.kwargs)
 
     waiting = family.get(path)
@@ -304,3 +304,26 @@ def test_two_submits_at_the_same_moment_make_one_job(queued_app):
         ids = set(pool.map(submit, range(8)))
     assert len(ids) == 1 and len(jobs.pdf_queue(app)) == 1
     assert jobs.pdf_queue(app).job_ids == list(ids)
+
+
+def test_a_spanish_page_s_packet_from_the_queue_is_the_one_made_in_the_request(queued_app):
+    """The job is given the page's language: the letters written in the family's language come
+    out as the in-request packet has them."""
+    app = queued_app
+    family = _family(app, _new_case(app))
+    family.get("/?lang=es")
+    chosen = re.findall(r'name="letter" value="([^"]+)"',
+                        family.get("/letters/").get_data(as_text=True))
+    redis_url = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = ""
+    in_request = family.post("/letters/packet", data={"letter": chosen})
+    app.config["REDIS_URL"] = redis_url
+    path = _job_path(family.post("/letters/packet", data={"letter": chosen}))
+    assert jobs.pdf_queue(app).jobs[0].args[2] == "es"
+    _burst(app)
+    queued = family.get(path + ".pdf")
+
+    def text(body):
+        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages)
+
+    assert in_request.data.startswith(b"%PDF") and text(queued.data) == text(in_request.data)

@@ -124,12 +124,14 @@ class PacketStore:
         return body, name or "letters.pdf"
 
 
-def case_packet(session: Session, book, case_public_id: str,
-                letter_ids: list[str]) -> tuple[bytes, str]:
+def case_packet(session: Session, book, case_public_id: str, letter_ids: list[str],
+                lang: str = "en") -> tuple[bytes, str]:
     """The packet PDF and its file name for a saved case, as the letters page makes it: the
-    case's answers and letter details, its plan on its plan date, its calls marked for letters.
-    Raises PacketUnavailable, or PdfRenderError when rendering fails."""
-    from navigator import clock
+    case's answers and letter details, its plan on its plan date (in English for the letters to
+    insurers and doctors, in `lang`, the page's language, for those written in the family's),
+    its calls marked for letters. Raises PacketUnavailable, or PdfRenderError when rendering
+    fails."""
+    from navigator import clock, i18n
     from navigator.engine import evaluate, validate_answers
     from navigator.services import calls as call_log
     from navigator.services import cases
@@ -138,14 +140,19 @@ def case_packet(session: Session, book, case_public_id: str,
     case = cases.get_case(session, case_public_id)
     if case is None:
         raise PacketUnavailable("case not found")
+    if lang not in i18n.LANGUAGES:
+        raise PacketUnavailable("language not offered")
     as_of = clock.plan_date(case, book)
-    answers, _errors = validate_answers(case.answers or {}, as_of, book)
-    if answers is None:
+    answers, errors = validate_answers(case.answers or {}, as_of, book)
+    if errors:
         raise PacketUnavailable("answers not complete")
-    plan = evaluate(answers, as_of, book)
+    plan = evaluate(answers, as_of, book, lang=i18n.DEFAULT_LANGUAGE)
+    family_plan = plan if lang == i18n.DEFAULT_LANGUAGE else evaluate(answers, as_of, book,
+                                                                      lang=lang)
     available = letter_service.letter_ids_in_plan(plan)
     if not letter_ids or any(lid not in available for lid in letter_ids):
         raise PacketUnavailable("letter not in the plan")
     body = letter_service.packet_pdf(letter_ids, answers, case.details or {}, plan, book,
-                                     call_log.facts_for_letters(session, case.public_id))
+                                     call_log.facts_for_letters(session, case.public_id), lang,
+                                     family_plan=family_plan)
     return body, letter_service.packet_filename(plan.as_of)

@@ -333,7 +333,8 @@ def _enqueue_packet(current: CurrentCase, chosen: list[str]):
     ordered = [lid for lid in letter_service.letter_ids_in_plan(current.plan) if lid in chosen]
     made_from = fingerprint(current.answers, current.case.details or {}, _calls(current),
                             rulebook.current().version, current.plan.as_of)
-    job_id = jobs.enqueue_packet(current_app, current.case.public_id, ordered, made_from)
+    job_id = jobs.enqueue_packet(current_app, current.case.public_id, ordered, made_from,
+                                 current.lang)
     return redirect(url_for("letters.packet_status", job_id=job_id), 303)
 
 
