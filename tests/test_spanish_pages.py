@@ -246,6 +246,8 @@ def test_an_english_letter_is_marked_english_and_summarised_in_spanish(app, clie
     assert re.search(r'<article class="letter"[^>]* lang="en"', html)
     assert "Esta carta está en inglés" in html and "Usted la firma y la envía a su plan" in html
     assert "I request an internal appeal" in html        # the letter itself stays English
+    index = client.get("/letters/").get_data(as_text=True)
+    assert index.count("escrita en inglés") == len(re.findall(r'name="letter" value=', index)) - 1
     cover = client.get("/letters/assistance_cover_letter").get_data(as_text=True)
     assert re.search(r'<article class="letter"[^>]* lang="es"', cover)
     assert "Al equipo de ayuda a pacientes:" in cover and "Esta carta está en inglés" not in cover

@@ -233,8 +233,10 @@ def _require_letter(current: CurrentCase, letter_id: str) -> None:
 @db.reads_only
 def index():
     current = _require_case()
+    in_english = {letter.id for letter in current.plan.letters
+                  if letter_service.letter_language(letter.id, current.lang) != current.lang}
     return render_template("letters/index.html", plan=current.plan,
-                           details=current.case.details or {},
+                           details=current.case.details or {}, in_english=in_english,
                            detail_fields=letter_service.DETAIL_FIELDS, labels=FIELD_LABELS)
 
 
