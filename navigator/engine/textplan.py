@@ -93,7 +93,8 @@ def _step_deadline(step: Step, as_of: date, lang: str | None = None) -> str:
     t = translations(lang).gettext
     label = t(N_("Starts: {date} ({when})") if step.deadline_kind == "change"
               else N_("Deadline: {date} ({when})"))
-    assert step.deadline is not None, "only steps with a deadline are given"
+    if step.deadline is None:
+        raise ValueError(f"step {step.id} has no deadline")
     when = _when(step.deadline, step.deadline_opens, step.deadline_passed, as_of,
                  step.deadline_kind, lang)
     line = label.format(date=format_date(step.deadline, lang), when=when)

@@ -118,7 +118,8 @@ def create_organisation_with_admin(session: Session, organisation_name: str, ema
     organisation = Organisation(name=organisation_name)
     session.add(organisation)
     session.flush()
-    assert organisation.id is not None         # given by the database at flush
+    if organisation.id is None:                # given by the database at flush
+        raise RuntimeError("the new organisation got no id")
     user = User(organisation_id=organisation.id, email=email, name=name, role="admin",
                 password_hash=hasher.hash(password))
     session.add(user)

@@ -100,7 +100,8 @@ def clean_entry(raw: dict[str, Any], today: date) -> dict[str, Any]:
 
 def add_entry(session: Session, case: Case, raw: dict[str, Any], today: date,
               user_id: int | None = None) -> CallLogEntry:
-    assert case.id is not None          # a saved case
+    if case.id is None:
+        raise ValueError("a call is logged on a saved case")
     entry = CallLogEntry(case_id=case.id, user_id=user_id, **clean_entry(raw, today))
     session.add(entry)
     case.updated_at = utcnow()

@@ -123,7 +123,8 @@ def _executor() -> ProcessPoolExecutor:
             _pool_owner, _pool_workers = os.getpid(), _pool_size
             for _ in range(_pool_size):   # starts each worker: imports, fonts, first layout
                 _pool.submit(_render, "<p>warm-up</p>", "warm-up", "")
-        assert _pool is not None      # _pool_ready() or just made
+        if _pool is None:             # (_pool_ready() was true, or it was just made)
+            raise RuntimeError("no PDF process pool")
         return _pool
 
 

@@ -285,7 +285,8 @@ def pharmacy_estimate(pump: PumpSpec, numbers: PlanNumbers, book: RuleBook,
                       lang: str = i18n.DEFAULT_LANGUAGE) -> Estimate:
     """A year of 30-day fills on the pharmacy benefit; its words in `lang`."""
     _ = _Words(lang)
-    assert book.pump_estimate is not None, "the rules check requires pumps.yaml's estimate"
+    if book.pump_estimate is None:
+        raise ValueError("the rules have no pump estimate (rules/pumps.yaml estimate)")
     fills = book.pump_estimate.pharmacy_fills_per_year
     notes = [_("A year is counted as %(fills)s fills of a 30-day supply; your plan may count the "
                "starter kit as one more fill, or fill 90 days at a time.", fills=fills),
