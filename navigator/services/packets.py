@@ -144,7 +144,7 @@ def case_packet(session: Session, book, case_public_id: str, letter_ids: list[st
         raise PacketUnavailable("language not offered")
     as_of = clock.plan_date(case, book)
     answers, errors = validate_answers(case.answers or {}, as_of, book)
-    if errors:
+    if errors or answers is None:
         raise PacketUnavailable("answers not complete")
     plan = evaluate(answers, as_of, book, lang=i18n.DEFAULT_LANGUAGE)
     family_plan = plan if lang == i18n.DEFAULT_LANGUAGE else evaluate(answers, as_of, book,
