@@ -36,10 +36,17 @@ def test_accumulator_bans_in_dc_and_iowa_stay_unverified(book):
 
 
 @pytest.mark.parametrize("code, phone", [
-    ("ME", "1-800-977-6740"), ("MN", "1-800-657-3739 / 651-431-2670"), ("UT", "1-866-608-9422")])
+    ("MN", "1-800-657-3739 / 651-431-2670"), ("UT", "1-866-608-9422")])
 def test_corrected_medicaid_phones_are_kept_as_unverified(book, code, phone):
     assert book.states[code].medicaid.phone == phone
     assert "medicaid.phone" in book.states[code].unverified
+
+
+def test_maine_medicaid_phone_read_on_maine_gov(book):
+    # corrected from a handbook mirror, then read on maine.gov's Member Resources page (2026-12-01)
+    assert book.states["ME"].medicaid.phone == "1-800-977-6740"
+    assert "medicaid.phone" not in book.states["ME"].unverified
+    assert "me_medicaid_agency_home" in book.states["ME"].sources
 
 
 def test_fair_hearing_days_and_names(book):
