@@ -48,6 +48,12 @@ def test_the_spanish_plan_and_letters_on_a_phone(phone, live_server, browser_app
     assert letter.get_attribute("lang") == "es"
     assert "Al equipo de ayuda a pacientes:" in letter.inner_text()
 
+    for path in ("/questions/coverage", "/pumps/compare?ids=tslim_x2,omnipod_5"):
+        phone.goto(live_server + path)                 # long Spanish words still fit
+        assert phone.get_attribute("html", "lang") == "es"
+        narrow(phone)
+        shoot(phone, path.strip("/").split("?")[0].replace("/", "_") + "_es_360")
+
     phone.goto(live_server + "/letters/medicaid_fair_hearing")
     check_accessibility(phone, seen)
     narrow(phone)
