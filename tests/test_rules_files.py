@@ -115,6 +115,29 @@ def test_wrong_type_in_a_state_file(tmp_path):
     assert "states/OH.yaml" in message and "medicaid.expansion" in message
 
 
+def test_an_emergency_refill_law_marked_verified_needs_a_verified_official_source(tmp_path):
+    def mutate(data):      # Maine's section cites an unread official page and a secondary copy
+        data["emergency_insulin_refill"]["verified"] = True
+    message = _broken_copy(tmp_path, "states/ME.yaml", mutate)
+    assert "states/ME.yaml" in message and "emergency_insulin_refill.verified" in message
+    assert "no source is a verified official text" in message
+
+
+def test_an_unverified_emergency_refill_law_lists_its_facts_as_unverified(tmp_path):
+    def mutate(data):      # without them the plan would not say "confirm with the pharmacist"
+        data["unverified"] = [e for e in data["unverified"]
+                              if not e.startswith("emergency_insulin_refill")]
+    message = _broken_copy(tmp_path, "states/IL.yaml", mutate)
+    assert "states/IL.yaml" in message and "list emergency_insulin_refill.days" in message
+
+
+def test_an_emergency_refill_law_cites_known_sources(tmp_path):
+    def mutate(data):
+        data["emergency_insulin_refill"]["sources"] = ["no_such_law"]
+    message = _broken_copy(tmp_path, "states/OH.yaml", mutate)
+    assert "emergency_insulin_refill.sources" in message and "'no_such_law'" in message
+
+
 def test_a_missing_state_file_is_named(tmp_path):
     copy = tmp_path / "rules"
     shutil.copytree(DEFAULT_RULES_DIR, copy)

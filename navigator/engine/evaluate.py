@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
@@ -203,7 +204,7 @@ class _Context:
         source_ids = self._source_ids(step)
         return Step(
             id=step.id, rule_id=rule.id, title=self.render(step.title),
-            detail=self.render(step.detail), why=self.tr.gettext(rule.why),
+            detail=_tidy(self.render(step.detail)), why=self.tr.gettext(rule.why),
             sources=[self.source(s) for s in source_ids],
             deadline=due.day if due else None,
             deadline_kind=cast(DeadlineKind, due.kind) if due else None,
@@ -389,3 +390,12 @@ def add_months(start: date, months: int) -> date:
     if start.day > calendar.monthrange(year, month)[1]:
         return date(year + (month == 12), month % 12 + 1, 1)
     return date(year, month, start.day)
+
+
+_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
+
+
+def _tidy(text: str) -> str:
+    """A step's detail without the double spaces an optional placeholder leaves when empty
+    (`... {state.emergency_insulin_refill.how_often|} ...`)."""
+    return _SPACES.sub(" ", text).rstrip()

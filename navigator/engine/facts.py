@@ -22,6 +22,7 @@ DERIVED_TYPES: dict[str, FactType] = {
     "medicaid_income_screen": FactType("enum", ("likely", "unlikely", "unknown")),
     "under_epsdt_age": FactType("bool"),
     "state_insulin_copay_cap": FactType("bool"),
+    "state_emergency_insulin_refill": FactType("bool"),
     "state_copay_accumulator_ban": FactType("enum", ("yes", "no", "unknown")),
     "federal_program": FactType("bool"),
     "days_since_denial": FactType("int"),
@@ -274,6 +275,7 @@ def state_facts(state: Any) -> dict[str, Any]:
         "state": state.code,
         "medicaid_expansion": state.medicaid.expansion,
         "state_insulin_copay_cap": state.insulin_copay_cap.law,
+        "state_emergency_insulin_refill": state.emergency_insulin_refill is not None,
         "state_copay_accumulator_ban": state.copay_accumulator_ban,
         "chip_appeal_route": state.chip.appeal_route,
         "chip_external_review_days_known": (state.chip.external_review_days is not None

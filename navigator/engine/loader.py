@@ -557,10 +557,12 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
             problems.append(Problem(rel, f"state {spec.code}", "time_zone",
                                     "must be one of: " + ", ".join(US_TIME_ZONES)))
         checker.sources(rel, f"state {spec.code}", spec.sources)
-        for section in ("fair_hearing", "insulin_copay_cap", "chip", "external_review", "marketplace"):
+        for section in ("fair_hearing", "insulin_copay_cap", "chip", "external_review", "marketplace",
+                        "emergency_insulin_refill"):
             part = getattr(spec, section)
             if part is not None:
                 checker.sources(rel, f"state {spec.code}", part.sources, f"{section}.sources")
+        _check_emergency_refill(rel, spec, checker, problems)
         _check_unverified(root, rel, f"state {spec.code}", spec, spec.unverified, problems)
         states[spec.code] = spec
     missing = sorted(set(STATES) - {path.stem for path in files})
@@ -649,6 +651,28 @@ def _check_cgms(cgms: dict, programs: dict, problems: list[Problem]) -> None:
             if cgm_id not in cgms:
                 problems.append(Problem("rules/programs", f"program {program.id}",
                                         "eligibility.cgms", f"unknown CGM {cgm_id!r}"))
+
+
+def _check_emergency_refill(rel, spec, checker, problems) -> None:
+    """An emergency insulin refill law marked verified cites a verified official source; one not
+    verified lists its facts under the state's `unverified`, so the plan says to confirm them."""
+    refill = spec.emergency_insulin_refill
+    if refill is None:
+        return
+    item = f"state {spec.code}"
+    if refill.verified:
+        official = [s for s in refill.sources if s in checker.known_sources
+                    and checker.known_sources[s].verified
+                    and checker.known_sources[s].kind != "secondary"]
+        if not official:
+            problems.append(Problem(rel, item, "emergency_insulin_refill.verified",
+                                    "true, but no source is a verified official text: set "
+                                    "verified: false, or cite the official text"))
+    elif not any(e == "emergency_insulin_refill" or e.startswith("emergency_insulin_refill.")
+                 for e in spec.unverified):
+        problems.append(Problem(rel, item, "emergency_insulin_refill.verified",
+                                "false: list emergency_insulin_refill.days (and the other facts "
+                                "not confirmed) under unverified"))
 
 
 def _check_unverified(root, rel, item, spec, paths, problems) -> None:

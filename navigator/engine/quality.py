@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from navigator.engine.loader import RuleBook
 
 # Keys of a state file or pump entry that are bookkeeping, not facts about the world.
-STATE_NOT_FACTS = {"code", "name", "checked", "sources", "unverified", "notes", "fair_hearing.sources"}
+STATE_NOT_FACTS = {"code", "name", "checked", "sources", "unverified", "notes", "fair_hearing.sources",
+                   "emergency_insulin_refill.checked", "emergency_insulin_refill.verified"}
 PUMP_NOT_FACTS = {"id", "name", "sources", "unverified", "notes"}
 
 

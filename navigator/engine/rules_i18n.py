@@ -58,7 +58,8 @@ TRANSLATABLE: dict[str, tuple[str, ...]] = {
     # State values that the rules print inside their sentences.
     "states/*.yaml": ("fair_hearing.counted_from", "external_review.which_agency", "chip.external_review_body",
                       "external_review.counted_from", "insulin_copay_cap.amount",
-                      "insulin_copay_cap.effective", "insulin_copay_cap.devices"),
+                      "insulin_copay_cap.effective", "insulin_copay_cap.devices",
+                      "emergency_insulin_refill.amount", "emergency_insulin_refill.how_often", "emergency_insulin_refill.supplies"),
 }
 # Keys whose value is a list of texts (each item a message) rather than one text.
 _ID_KEYS = ("id", "field", "value")

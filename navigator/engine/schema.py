@@ -191,6 +191,19 @@ class ExternalReview(Strict):
     counted_from: str
 
 
+class EmergencyInsulinRefill(Strict):
+    """A state law that lets a pharmacist give an emergency supply of insulin without a current
+    prescription (a "Kevin's Law"), where its text was read. States without it: no such step."""
+    sources: list[str] = Field(min_length=1)
+    law: str                         # the citation, e.g. "Ohio Revised Code 4729.281"
+    days: StrictInt = Field(gt=0)    # the days of insulin the law names for one emergency refill
+    amount: str                      # plain words, as the plan prints it: "up to 30 days"
+    how_often: str | None = None     # plain words: how often, where the sources say
+    supplies: str | None = None      # plain words: the diabetes supplies it also covers, if any
+    verified: StrictBool             # true only where the official text itself was read
+    checked: date                    # when the sources were last read
+
+
 class StateSpec(Strict):
     code: str = Field(pattern=r"^[A-Z]{2}$")
     name: str
@@ -208,6 +221,7 @@ class StateSpec(Strict):
     ship: Ship
     external_review: ExternalReview | None = None
     marketplace: StateMarketplace | None = None
+    emergency_insulin_refill: EmergencyInsulinRefill | None = None
     sources: list[str] = Field(min_length=1)
     unverified: list[str] = []
     notes: str | None = None
@@ -507,7 +521,8 @@ class DeadlineSpec(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-StateSection = Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip", "state_pages"]
+StateSection = Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip",
+                       "emergency_insulin_refill", "state_pages"]
 
 
 class StepSpec(Strict):
