@@ -10,7 +10,7 @@ from dataclasses import dataclass
 # name -> what it measures; each name is a module bench/<name>.py with run().
 BENCHMARKS: dict[str, str] = {
     "engine": "plan evaluation time and sweep throughput (target p50 <= 1 ms, >= 5,000 plans/s)",
-    "letters": "letter PDF time (target one letter p50 <= 80 ms, 6-letter packet <= 400 ms)",
+    "letters": "letter PDF time (target p50 <= 50 ms a page, 6-letter packet <= 400 ms warm)",
     "caseload": "dashboard page for 1,000 clients (target p50 <= 150 ms) and rules recheck "
                 "of 10,000 cases (target >= 2,000 cases/s)",
     "batch": "navigator plan --format jsonl end to end on 20,000 and 100,000 answers "
