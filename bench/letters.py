@@ -34,7 +34,7 @@ DETAILS = {"patient_name": "José Núñez", "date_of_birth": "1980-02-03", "memb
 ANSWERS = {"state": "OH", "age": 40, "diabetes_type": "type1", "coverage": "employer",
            "employer_plan_funding": "self_funded", "household_size": 1, "annual_income": 26000,
            "current_therapy": "injections", "pump_wanted": "omnipod_5", "uses_cgm": True,
-           "denial": "claim", "denial_date": "2026-11-02"}
+           "also_medicaid": False, "denial": "claim", "denial_date": "2026-11-02"}
 ONE_LETTER_RUNS = 60
 
 
