@@ -54,7 +54,8 @@ def test_the_plan_page_reads_in_autocommit_and_answers_are_saved_in_a_transactio
 def test_the_read_only_pages_are_the_ones_marked(app):
     marked = {name for name, view in app.view_functions.items() if getattr(view, "reads_only", False)}
     assert marked == {"plan.show", "plan.pdf", "plan.calendar", "letters.index", "letters.preview",
-                      "letters.pdf", "letters.docx", "questionnaire.check", "pumps.index",
+                      "letters.pdf", "letters.docx", "letters.packet_status",
+                      "letters.packet_download", "questionnaire.check", "pumps.index",
                       "pumps.compare"}
 
 

@@ -170,7 +170,7 @@ def _apply(page: Page, formdata, case: Case | None) -> dict | None:
     if not form.validate():
         return None
     merged = questionnaire().prune({**answers, **form_answers(form)})
-    _store(case, merged)
+    _store(case, merged, as_of)
     return merged
 
 
