@@ -307,7 +307,8 @@ def run() -> list[Result]:
         upgrade(url)
         # Production with several workers needs shared rate limits (REDIS_URL) and SERVER_NAME.
         env = {"DATABASE_URL": url, "NAVIGATOR_ENV": "production", "SECRET_KEY": "load-" + "k" * 40,
-               "API_RATE_LIMIT": "100000 per minute", "SERVER_NAME": "localhost",
+               "API_RATE_LIMIT": "100000 per minute", "PDF_RATE_LIMIT": "100000 per minute",
+               "SERVER_NAME": "localhost",
                "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
                "RATELIMIT_KEY_PREFIX": f"bench-load-{os.getpid()}"}
         server, port = _start("app:app", env)

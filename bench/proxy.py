@@ -53,7 +53,10 @@ def run() -> list[Result]:
     env = {"DATABASE_URL": url, "NAVIGATOR_ENV": "production", "SECRET_KEY": "load-" + "k" * 40,
            "SERVER_NAME": "localhost", "PROXY_HOPS": "1", "REDIS_URL": REDIS_URL,
            "RATELIMIT_KEY_PREFIX": f"navigator-load-{uuid.uuid4().hex}",
-           "API_RATE_LIMIT": "100000 per minute", "RULES_RELOAD_SECONDS": "0"}
+           "API_RATE_LIMIT": "100000 per minute", "RULES_RELOAD_SECONDS": "0",
+           # every simulated person comes from 127.0.0.1: the per-address PDF limit would
+           # turn their letters into 429s
+           "PDF_RATE_LIMIT": "100000 per minute"}
     with Shape(env, instances=2, workers=WORKERS, threads=THREADS, single_site=True) as shape:
         load._warm_up(shape.port, 4.0)
         think = load.think_range(load.THINK)
