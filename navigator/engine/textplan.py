@@ -7,6 +7,10 @@ from navigator.engine.plan import Plan, Step
 from navigator.engine.rules_i18n import N_, format_date, translations
 
 ELIGIBLE_WORDS = {True: N_("likely eligible"), "maybe": N_("maybe"), False: N_("not eligible")}
+ROUTE_WORDS = {"dme": N_("the medical equipment (DME) benefit"),
+               "pharmacy": N_("the pharmacy benefit"),
+               "both": N_("the medical equipment (DME) or the pharmacy benefit, by plan"),
+               "none": N_("none found for these answers")}
 
 
 def plan_as_text(plan: Plan, lang: str | None = None) -> str:
@@ -21,7 +25,7 @@ def plan_as_text(plan: Plan, lang: str | None = None) -> str:
         t(N_("ACCESS PLAN (as of {date}; rules {version}, reviewed {reviewed})")).format(
             date=day(plan.as_of), version=plan.rules_version, reviewed=day(plan.reviewed)),
         t(N_("Guidance, not legal or medical advice.")),
-        t(N_("Coverage route: {route}")).format(route=plan.coverage_route),
+        t(N_("Coverage route: {route}")).format(route=t(ROUTE_WORDS[plan.coverage_route])),
     ]
     if plan.fpl_percent is not None:
         lines.append(t(N_("Household income: about {percent}% of the federal poverty level"))
