@@ -39,9 +39,14 @@ def serving(app):
 
 
 @contextmanager
-def guarded_page(browser, base_url, width):
-    """A fresh browser profile whose every request must stay on the live server."""
-    context = browser.new_context(viewport={"width": width, "height": 800})
+def guarded_page(browser, base_url, width=None, permissions=(), **context_options):
+    """A fresh browser profile whose every request must stay on the live server. `width` gives
+    an 800 px tall window; other profiles (a phone with touch) come as new_context options."""
+    if width is not None:
+        context_options.setdefault("viewport", {"width": width, "height": 800})
+    context = browser.new_context(**context_options)
+    if permissions:
+        context.grant_permissions(list(permissions), origin=base_url)
     outside: list[str] = []
     server_host = urlsplit(base_url).netloc
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import re
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.conftest import guarded_page
 from tests.browser.test_journeys import check_accessibility, continue_, continue_until
 
 pytestmark = pytest.mark.browser
@@ -20,27 +19,10 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
          "device_scale_factor": 1}
 
 
-@contextmanager
 def phone_page(browser, base_url):
-    """A fresh phone profile whose every request must stay on the live server."""
-    context = browser.new_context(**PHONE)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
-    outside: list[str] = []
-    host = urlsplit(base_url).netloc
-
-    def guard(route):
-        if urlsplit(route.request.url).netloc == host:
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-    assert outside == [], f"requests left the app: {outside}"
+    """A fresh phone profile (clipboard allowed) whose every request must stay on the live server."""
+    return guarded_page(browser, base_url, permissions=("clipboard-read", "clipboard-write"),
+                        **PHONE)
 
 
 @pytest.fixture
