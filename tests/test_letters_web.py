@@ -167,7 +167,7 @@ def test_packet_refuses_nothing_or_letters_not_in_the_plan(medicaid_client, chos
 def test_who_sends_the_letters_is_chosen_on_the_details_form_and_used_in_them(app, client):
     from navigator.services import letters as letter_service
     from navigator.web.letters import SENDER_CHOICES
-    assert [value for value, _label in SENDER_CHOICES if value] == list(letter_service.SENDERS)
+    assert [choice.value for choice in SENDER_CHOICES if choice.value] == list(letter_service.SENDERS)
     public_id = _new_case(app, make_answers(coverage="medicare_original", age=70, denial="claim",
                                             pump_wanted="tslim_x2"))
     _use_case(client, public_id)

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from navigator import clock, db, i18n, rulebook
@@ -65,10 +66,10 @@ FIELD_LABELS = {
     "recipient_address": _l("Their address"),
 }
 SENDER_CHOICES = [
-    ("", _l("Choose")),
-    ("patient", _l("The patient")),
-    ("parent", _l("A parent or guardian")),
-    ("representative", _l("A representative")),
+    SelectChoice("", _l("Choose")),
+    SelectChoice("patient", _l("The patient")),
+    SelectChoice("parent", _l("A parent or guardian")),
+    SelectChoice("representative", _l("A representative")),
 ]
 FIELD_HINTS = {
     "date_of_birth": _l("Written as MM/DD/YYYY, for example 03/14/2017."),
