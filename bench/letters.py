@@ -63,8 +63,11 @@ def _one_letter_runs(ids, answers, plan, book) -> list[tuple[float, float, int]]
 
 
 def _weasyprint_combined(documents) -> bytes:
-    rendered = [HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=pdf.StaticOnlyFetcher())
-                .render(font_config=pdf._font_config()) for html, _title, _author in documents]
+    rendered = [HTML(string=document.html, base_url=pdf.BASE_URL,
+                     url_fetcher=pdf.StaticOnlyFetcher())
+                .render(font_config=pdf._font_config(),
+                        stylesheets=[pdf._stylesheet(document.stylesheet)])
+                for document in documents]
     combined = rendered[0].copy([page for document in rendered for page in document.pages])
     combined.metadata.title = "Letter packet"
     return combined.write_pdf(pdf_variant="pdf/ua-1")

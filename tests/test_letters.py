@@ -18,7 +18,7 @@ from navigator.cli import main
 from navigator.engine import evaluate, validate_answers
 from navigator.engine.answers import MEDICARE
 from navigator.services import letters as L
-from navigator.services.pdf import RefusedURL, StaticOnlyFetcher, render_pdf
+from navigator.services.pdf import PdfRenderError, RefusedURL, StaticOnlyFetcher, render_pdf
 from tests.answers import answers as make_answers
 from tests.conftest import AS_OF
 
@@ -331,6 +331,16 @@ def test_the_pdf_fetcher_refuses_everything_outside_the_static_folder(listening_
     assert render_pdf(html, "t", "a").startswith(b"%PDF")
     assert _Recorder.hits == []
     assert fetcher.fetch((L.LETTER_CSS).as_uri()).status == 200
+
+
+def test_the_renderer_applies_only_a_stylesheet_from_the_static_folder():
+    html = '<html lang="en"><head><title>t</title></head><body><p>x</p></body></html>'
+    styled = flat(pdf_text(render_pdf(html, "t", "a", L.LETTER_CSS)))
+    assert "Page 1 of 1" in styled   # the footer comes from letter.css
+    for outside in (L.LETTER_CSS.parent.parent.parent / "config.py",
+                    L.LETTER_CSS.parent / ".." / ".." / "config.py"):
+        with pytest.raises(PdfRenderError, match="RefusedURL"):
+            render_pdf(html, "t", "a", outside)
 
 
 def test_non_latin_names_and_long_values_come_through(book):

@@ -28,7 +28,7 @@ from navigator.engine.relevance import fits, person_coverages
 from navigator.engine.rules_i18n import translations as rules_translations
 from navigator.engine.text import parse_text
 from navigator.i18n import N_, Phrase
-from navigator.services.pdf import STATIC_DIR, render_merged_pdf, render_pdf
+from navigator.services.pdf import STATIC_DIR, PdfDocument, render_merged_pdf, render_pdf
 from navigator.services.text_checks import text_problem
 from navigator.textformat import us_date, usd
 
@@ -339,11 +339,6 @@ def environment(lang: str = i18n.DEFAULT_LANGUAGE) -> Environment:
     return env
 
 
-@lru_cache(maxsize=1)
-def letter_css() -> str:
-    return LETTER_CSS.read_text(encoding="utf-8")
-
-
 def catalogue(book: RuleBook) -> list[tuple[str, str]]:
     """(id, title) of every letter the rules know."""
     return [(letter.id, letter.title) for letter in book.letters.values()]
@@ -545,13 +540,12 @@ def render_letter(letter_id: str, answers: dict, details: dict, plan: Plan,
 
 def render_document(articles: list[Markup], title: str,
                     lang: str = i18n.DEFAULT_LANGUAGE) -> str:
-    """A complete HTML document (for the PDF) holding one or more letters, each on new pages."""
+    """A complete HTML document (for the PDF) holding one or more letters, each on new pages.
+    Its stylesheet, LETTER_CSS, is not in it: the renderer applies it (see letter_documents)."""
     template = environment(lang).get_template("letters/_document.html")
-    # Our own stylesheet from the static folder, never user input.
-    css = Markup(letter_css())  # nosec B704
     # The footer's words, from our own catalogue (quotes escaped for CSS), never user input.
     page_counter = Markup(i18n.css_page_counter(lang))  # nosec B704
-    return template.render(articles=articles, title=title, css=css, page_counter=page_counter)
+    return template.render(articles=articles, title=title, page_counter=page_counter)
 
 
 def letter_ids_in_plan(plan: Plan) -> list[str]:
@@ -560,20 +554,20 @@ def letter_ids_in_plan(plan: Plan) -> list[str]:
 
 def letter_documents(letter_id: str, answers: dict, details: dict, plan: Plan,
                      book: RuleBook, calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE
-                     ) -> list[tuple[str, str, str]]:
-    """The letter as (html, title, author) documents for the PDF renderer: one per article, so
-    each letter (each program's cover letter too) numbers its own pages. `plan` in the letter's
-    language (letter_language)."""
+                     ) -> list[PdfDocument]:
+    """The letter as documents for the PDF renderer: one per article, so each letter (each
+    program's cover letter too) numbers its own pages. `plan` in the letter's language
+    (letter_language). The renderer parses LETTER_CSS once, not once per document."""
     lang = letter_language(letter_id, lang)
     title = document_title([letter_id], details, book, plan)
-    return [(render_document([article], title, lang), title, AUTHOR)
+    return [PdfDocument(render_document([article], title, lang), title, AUTHOR, LETTER_CSS)
             for article in letter_articles(letter_id, answers, details, plan, book, calls, lang)]
 
 
 def letter_document(letter_id: str, answers: dict, details: dict, plan: Plan,
                     book: RuleBook, calls: Iterable = (), lang: str = i18n.DEFAULT_LANGUAGE
-                    ) -> tuple[str, str, str]:
-    """One letter as (html, title, author): its first document (see letter_documents)."""
+                    ) -> PdfDocument:
+    """One letter's first document for the PDF renderer (see letter_documents)."""
     return letter_documents(letter_id, answers, details, plan, book, calls, lang)[0]
 
 
