@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from navigator.engine import memo
 from navigator.engine.answers import Answers, AnswersInvalid, FieldError, validate_answers
-from navigator.engine.facts import derive, next_window
+from navigator.engine.facts import derive, marketplace_window, next_window
 from navigator.engine.loader import (
     CompiledDeadline,
     CompiledRule,
@@ -32,7 +32,7 @@ from navigator.engine.plan import (
 from navigator.engine.programs import assess
 from navigator.engine.relevance import fits, person_coverages, state_source_ids
 from navigator.engine.rules_i18n import N_, RulesTranslation, format_date, translations
-from navigator.engine.text import Placeholder, Text, lookup
+from navigator.engine.text import PARAMETER_ROOTS, Placeholder, Text, lookup
 from navigator.textformat import usd
 
 # What a plan says under a date that has passed, when the rule gives nothing more specific.
@@ -162,6 +162,7 @@ class _Context:
             "state": book.state_dicts[answers["state"]],
             "pump": book.pump_dicts.get(answers["pump_wanted"]),
             "param": _Parameters(book, as_of),
+            "param_next_year": _Parameters(book, date(as_of.year + 1, 1, 1), since=as_of),
             "fpl_percent": facts["fpl_percent"],
             "_format": self._format,
         }
@@ -169,7 +170,7 @@ class _Context:
     def _format(self, placeholder: Placeholder, value: Any) -> str:
         if placeholder.root == "fpl_percent":
             return f"{value:g}%"
-        if placeholder.root == "param":
+        if placeholder.root in PARAMETER_ROOTS:
             unit = self._parameter_spec(placeholder.path).unit
             if unit.startswith("USD"):
                 return usd(value)
@@ -248,7 +249,7 @@ class _Context:
         dotted = ".".join(placeholder.path)
         texts = self.book.texts
         t = self.tr.gettext
-        if placeholder.root == "param":
+        if placeholder.root in PARAMETER_ROOTS:
             return t(self._parameter_spec(placeholder.path).label)
         if placeholder.root == "state":
             label = texts.state_fields.get(dotted)
@@ -266,7 +267,7 @@ class _Context:
             return dotted in self.state.unverified and lookup(placeholder, self.values) is not None
         if placeholder.root == "pump":
             return self.pump is not None and dotted in self.pump.unverified
-        if placeholder.root == "param":
+        if placeholder.root in PARAMETER_ROOTS:
             return not self._parameter_spec(placeholder.path).verified
         return False
 
@@ -279,7 +280,10 @@ class _Context:
         """The step's date on this plan date, or None when the case has no date to count from
         (no denial, no birth date) or a policy date is already in force."""
         if spec.window is not None:
-            opens, closes = next_window(self.book, spec.window, self.as_of)
+            window = marketplace_window(self.state, spec.window) if spec.state_window else spec.window
+            if window is None:
+                return None
+            opens, closes = next_window(self.book, window, self.as_of)
             return _Due(closes, "window", opens if opens > self.as_of else None)
         if spec.change is not None:
             day = self.book.parameter(spec.change, self.as_of)
@@ -370,16 +374,21 @@ class _Due:
 
 
 class _Parameters:
-    """`{param.a.b}` looks up a.b on the plan date; nested dict access goes a key at a time."""
+    """`{param.a.b}` looks up a.b on the plan date; nested dict access goes a key at a time.
+    With `since` (`{param_next_year.a.b}`) only a value dated after `since` counts: a value
+    merely carried over from this year is not next year's figure, so the text's default shows."""
 
-    def __init__(self, book: RuleBook, on: date, prefix: str = ""):
-        self._book, self._on, self._prefix = book, on, prefix
+    def __init__(self, book: RuleBook, on: date, prefix: str = "", since: date | None = None):
+        self._book, self._on, self._prefix, self._since = book, on, prefix, since
 
     def get(self, key: str) -> Any:
         name = f"{self._prefix}.{key}" if self._prefix else key
         if name in self._book.parameters:
+            if self._since is not None and not any(
+                    self._since < day <= self._on for day in self._book.parameters[name].values):
+                return None
             return self._book.parameter(name, self._on)
-        return _Parameters(self._book, self._on, name)
+        return _Parameters(self._book, self._on, name, self._since)
 
 
 def add_months(start: date, months: int) -> date:

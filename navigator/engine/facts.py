@@ -26,7 +26,9 @@ DERIVED_TYPES: dict[str, FactType] = {
     "state_copay_accumulator_ban": FactType("enum", ("yes", "no", "unknown")),
     "federal_program": FactType("bool"),
     "days_since_denial": FactType("int"),
+    "plan_month": FactType("int"),
     "open_enrollment": FactType("bool"),
+    "state_marketplace": FactType("enum", ("none", "own_window", "window_unknown")),
     "extra_help_status": FactType("enum", ("has", "likely", "unlikely", "unknown")),
     "msp_screen": FactType("enum", ("has", "qmb", "slmb", "qi", "above", "unknown")),
     "january_start_open": FactType("bool"),
@@ -176,8 +178,20 @@ def _window_open(book: RuleBook, name: str, on: date) -> bool | None:
     return in_window(book, name, on) if name in book.parameters else None
 
 
-def in_open_enrollment(book: RuleBook, on: date) -> bool:
-    return in_window(book, "marketplace.open_enrollment", on)
+def marketplace_window(state: Any, default: str) -> str | None:
+    """The open-enrollment window parameter for the state's Marketplace: HealthCare.gov's
+    (`default`) unless the state runs its own, whose window may not be known (None)."""
+    if state.marketplace is None:
+        return default
+    return state.marketplace.open_enrollment
+
+
+def in_open_enrollment(book: RuleBook, on: date, state: Any = None) -> bool:
+    """Open enrollment on the person's Marketplace; HealthCare.gov's window stands in for a
+    state Marketplace whose own dates are not known (the rules then print no date)."""
+    default = "marketplace.open_enrollment"
+    window = marketplace_window(state, default) if state is not None else default
+    return in_window(book, window or default, on)
 
 
 def medicare_start(birth: date, medicare_age: int) -> date:
@@ -254,7 +268,9 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
         federal_program=(book.coverages[answers["coverage"]].federal_program
                          or bool(answers.get("also_medicaid"))),
         days_since_denial=(as_of - denial_day).days if denial_day else None,
-        open_enrollment=in_open_enrollment(book, as_of) if book.uses_open_enrollment else None,
+        plan_month=as_of.month,
+        open_enrollment=(in_open_enrollment(book, as_of, state) if book.uses_open_enrollment
+                         else None),
         extra_help_status=(extra_help_status(book, answers, percent, as_of)
                            if book.uses_low_income_screens else None),
         msp_screen=msp_screen(book, answers, as_of) if book.uses_low_income_screens else None,
@@ -281,4 +297,7 @@ def state_facts(state: Any) -> dict[str, Any]:
         "chip_external_review_days_known": (state.chip.external_review_days is not None
                                             or state.chip.external_review_months is not None),
         "state_external_review": state.external_review is not None,
+        "state_marketplace": ("none" if state.marketplace is None
+                              else "window_unknown" if state.marketplace.open_enrollment is None
+                              else "own_window"),
     }

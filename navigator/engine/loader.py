@@ -25,7 +25,7 @@ from navigator.engine.answers import CGMS, COVERAGES, FIELDS, STATES
 from navigator.engine.conditions import ConditionError, Predicate, compile_condition
 from navigator.engine.facts import FACT_TYPES, fact_types
 from navigator.engine.relevance import SourceChecker
-from navigator.engine.text import Placeholder, Text, parse_text
+from navigator.engine.text import PARAMETER_ROOTS, Placeholder, Text, parse_text
 from navigator.textformat import US_TIME_ZONES
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
@@ -93,6 +93,7 @@ class CompiledDeadline:
     change: str | None = None
     day_before: bool = False
     if_passed: Text | None = None
+    state_window: bool = False
 
 
 @dataclass(frozen=True)
@@ -563,6 +564,7 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
             if part is not None:
                 checker.sources(rel, f"state {spec.code}", part.sources, f"{section}.sources")
         _check_emergency_refill(rel, spec, checker, problems)
+        _check_marketplace_window(rel, spec, checker.parameters, problems)
         _check_unverified(root, rel, f"state {spec.code}", spec, spec.unverified, problems)
         states[spec.code] = spec
     missing = sorted(set(STATES) - {path.stem for path in files})
@@ -570,6 +572,19 @@ def _load_states(root: Path, checker: _Checker, problems: list[Problem]) -> dict
         problems.append(Problem("rules/states", None, None,
                                 "no file for: " + ", ".join(missing)))
     return states
+
+
+def _check_marketplace_window(rel: str, spec: schema.StateSpec, parameters: dict,
+                              problems: list[Problem]) -> None:
+    name = spec.marketplace.open_enrollment if spec.marketplace else None
+    if name is None:
+        return
+    if name not in parameters:
+        problems.append(Problem(rel, f"state {spec.code}", "marketplace.open_enrollment",
+                                f"unknown parameter {name!r}"))
+    elif parameters[name].unit != "window":
+        problems.append(Problem(rel, f"state {spec.code}", "marketplace.open_enrollment",
+                                f"parameter {name!r} is in {parameters[name].unit}, not window"))
 
 
 def _representatives(root: Path, checker, problems: list[Problem]) -> dict[str, Any]:
@@ -876,7 +891,7 @@ class _Checker:
         for contact in contacts:
             texts += [t for t in (contact.name, contact.phone, contact.url) if t]
         checked = tuple(p for t in texts for p in t.placeholders
-                        if p.root in ("state", "pump", "param"))
+                        if p.root in ("state", "pump", *PARAMETER_ROOTS))
         return CompiledStep(id=spec.id, order=spec.order, position=index, title=title,
                             detail=detail, contacts=contacts, documents=documents,
                             deadline=deadline, source_ids=tuple(spec.sources),
@@ -899,6 +914,8 @@ class _Checker:
                                          "or window, or change"))
         if spec.day_before and spec.change is None:
             self.problems.append(Problem(rel, item, where, "day_before goes with change"))
+        if spec.state_window and spec.window is None:
+            self.problems.append(Problem(rel, item, where, "state_window goes with window"))
         if spec.from_ != "medicare_start" and any(
                 (n or 0) < 0 for n in (spec.days, spec.months)):
             self.problems.append(Problem(rel, item, where,
@@ -935,7 +952,7 @@ class _Checker:
         return CompiledDeadline(spec.days, spec.months, spec.parameter, state_path,
                                 spec.default_parameter, title, start=spec.from_,
                                 window=spec.window, change=spec.change, day_before=spec.day_before,
-                                if_passed=if_passed)
+                                if_passed=if_passed, state_window=spec.state_window)
 
     def text(self, rel, item, where, source: str) -> Text:
         parsed = parse_text(source)
@@ -966,7 +983,7 @@ class _Checker:
             if not _model_has_path(schema.PumpSpec, p.path):
                 return "names no field of the pump catalogue"
             return None if p.default is not None else "needs a default (the person may be undecided)"
-        if p.root == "param":
+        if p.root in PARAMETER_ROOTS:
             name = ".".join(p.path)
             if name not in self.parameters:
                 # One entry of a table, e.g. {param.medicaid.retroactive_months.other}.
@@ -980,10 +997,13 @@ class _Checker:
                 return "unknown parameter"
             if self.parameters[name].unit in ("table", "window"):
                 return f"a {self.parameters[name].unit} parameter cannot be printed"
+            if p.root == "param_next_year" and p.default is None:
+                return "needs a default (next year's value may not be known yet)"
             return None
         if p.root == "fpl_percent" and not p.path:
             return None if p.default is not None else "needs a default (income may not be given)"
-        return "unknown placeholder; use answers., state., pump., param. or fpl_percent"
+        return ("unknown placeholder; use answers., state., pump., param., param_next_year. "
+                "or fpl_percent")
 
 
 def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -39,7 +39,8 @@ NAMES = (
 _NAME = re.compile("|".join(re.escape(n) for n in sorted(NAMES, key=len, reverse=True)),
                    re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{([^{}|]*)(?:\|([^{}]*))?\}")
-_SAMPLES = {"param": "60", "state": "Texas", "answers": "3", "pump": "the pump"}
+_SAMPLES = {"param": "60", "param_next_year": "60", "state": "Texas", "answers": "3",
+            "pump": "the pump"}
 
 
 def _fill(text: str) -> str:

@@ -164,6 +164,9 @@ class StateMarketplace(Strict):
     """A state that runs its own Marketplace instead of HealthCare.gov (where a source names it)."""
     name: str
     url: str = Field(pattern=r"^https?://\S+$")
+    # A window parameter with this Marketplace's own open enrollment, by plan year; null when its
+    # dates were not found (the plan then names no date rather than HealthCare.gov's).
+    open_enrollment: str | None = None
     sources: list[str] = Field(min_length=1)
 
 
@@ -515,6 +518,9 @@ class DeadlineSpec(Strict):
     window: str | None = None            # a parameter of unit window: the next last day
     change: str | None = None            # a parameter of unit date: the date a policy starts
     day_before: StrictBool = False       # with `change`: the last day before that date
+    # With `window`: a state that runs its own Marketplace uses that Marketplace's window
+    # (marketplace.open_enrollment in its state file), or gives no date when it is not known.
+    state_window: StrictBool = False
     title: str | None = None
     if_passed: str | None = None         # what can still be done once the date has passed
 

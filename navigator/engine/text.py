@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+# {param.x} is a parameter's value on the plan date, {param_next_year.x} on the next January 1.
+PARAMETER_ROOTS = ("param", "param_next_year")
 PLACEHOLDER = re.compile(r"\{([^{}|]+)(?:\|([^{}]*))?\}")
 
 
