@@ -47,12 +47,26 @@ def test_without_qmb_or_medigap_the_20_percent_and_2026_deductible_are_named(boo
     assert "$283" in text      # Part B deductible from 2026-01-01
 
 
-@pytest.mark.parametrize("as_of, cap", [(date(2025, 6, 1), "$2,000"), (LATE_2026, "$2,100"),
+@pytest.mark.parametrize("as_of, cap", [(date(2025, 6, 1), "$2,000"), (date(2026, 9, 30), "$2,100"),
                                         (date(2027, 1, 15), "$2,400")])
 def test_part_d_cap_follows_the_plan_date(book, as_of, cap):
     plan = evaluate(medicare(pump_wanted="omnipod_5", annual_income=40000), as_of, book)
     step = next(s for s in plan.steps if s.id == "part_d_oop_cap")
     assert cap in step.title
+
+
+def test_from_october_the_part_d_step_names_next_years_cap_beside_this_years(book):
+    plan = evaluate(medicare(pump_wanted="omnipod_5", annual_income=40000), LATE_2026, book)
+    step = next(s for s in plan.steps if s.id == "part_d_oop_cap_next_year")
+    assert "$2,100 this year and $2,400 next year" in step.title
+    assert "$615 this year and $700 next year" in step.detail       # the deductible too
+
+
+def test_next_years_cap_is_not_invented_when_the_data_has_no_value_for_it(book):
+    # No 2028 value is in the data: the 2027 figure must not be presented as next year's.
+    plan = evaluate(medicare(pump_wanted="omnipod_5", annual_income=40000), date(2027, 11, 1), book)
+    step = next(s for s in plan.steps if s.id == "part_d_oop_cap_next_year")
+    assert step.title.endswith("$2,400 this year and a new amount next year")
 
 
 def test_extra_help_step_names_the_2026_limits_and_social_security(book):
