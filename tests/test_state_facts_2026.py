@@ -81,3 +81,27 @@ def test_a_corrected_phone_reaches_the_plan(book):
                     date(2026, 11, 30), book)
     contact = next(s for s in plan.steps if s.id == "medicaid_prior_authorization").contacts[0]
     assert contact.phone == "1-800-977-6740"
+
+
+# Domains the secondary-source cleanup dropped: document-sharing copies, exam-prep, wikis and AI
+# pages, brokers, benefits listings (issue 13, docs/DATA_QUALITY.md).
+DROPPED_DOMAINS = ("docslib.org", "open-exam-prep.com", "type2.wiki", "vdocuments", "pdfslide", "cupdf.com",
+                   "citizenportal.ai", "legalclarity.org", "freedombenefits", "welfareinfo.org", "benefits.com",
+                   "singlemotherguide.com", "asinglemother.org", "222health.com", "fill.io", "alohafreshvending",
+                   "manuzoid", "jamesrqclark", "slimandthickwcpodcast", "github.com/aliakbarlive", "zaro.info")
+
+
+def test_state_files_cite_no_dropped_domain(book):
+    cited = {sid for state in book.states.values() for sid in state.sources}
+    bad = sorted(f"{sid}: {book.sources[sid].url}" for sid in cited
+                 if any(domain in book.sources[sid].url for domain in DROPPED_DOMAINS))
+    assert not bad
+
+
+def test_chip_names_rest_on_the_states_own_pages(book):
+    for code in ("AK", "AR", "CO", "FL", "LA", "MD", "ME", "MO", "MS"):
+        chip = book.states[code].chip
+        assert chip.program_name, code
+        assert any(book.sources[sid].kind != "secondary" for sid in chip.sources), code
+    # named only by a benefits-listing site: left out, the plan says "CHIP"
+    assert all(book.states[code].chip.program_name is None for code in ("ID", "MI", "NE", "NM"))
