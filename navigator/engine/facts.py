@@ -21,6 +21,7 @@ DERIVED_TYPES: dict[str, FactType] = {
     "medicaid_expansion": FactType("bool"),
     "medicaid_income_screen": FactType("enum", ("likely", "unlikely", "unknown")),
     "under_epsdt_age": FactType("bool"),
+    "under_medicare_age": FactType("bool"),
     "state_insulin_copay_cap": FactType("bool"),
     "state_emergency_insulin_refill": FactType("bool"),
     "state_copay_accumulator_ban": FactType("enum", ("yes", "no", "unknown")),
@@ -265,6 +266,7 @@ def derive(answers: dict[str, Any], as_of: date, book: RuleBook) -> dict[str, An
             child_age_limit=book.parameter("medicaid.child_age_limit", as_of),
             medicare_age=medicare_age, on_medicare=answers["coverage"] in MEDICARE),
         under_epsdt_age=answers["age"] < book.parameter("epsdt.age_limit", as_of),
+        under_medicare_age=answers["age"] < medicare_age,
         federal_program=(book.coverages[answers["coverage"]].federal_program
                          or bool(answers.get("also_medicaid"))),
         days_since_denial=(as_of - denial_day).days if denial_day else None,
