@@ -14,6 +14,7 @@ from navigator.services import pdf as pdf_service
 from navigator.services.pdf import PdfRenderError, render_pdf, render_pdfs
 from navigator.services.pdf_merge import merge_tagged_pdfs
 from tests.test_letters import DETAILS, flat, pdf_text, plan_for
+from tests.test_letters_pdfua import pdfua_problems
 
 SMALL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>@page {{ size: letter; @bottom-right {{ content: "Page " counter(page) " of "
@@ -177,6 +178,7 @@ def test_two_small_pdfs_merge_into_one_tagged_pdf():
     parts = [small_pdf("Alpha"), small_pdf("Beta")]
     merged = merge_tagged_pdfs(parts, "Alpha & Beta", "Tester <t>")
     pdf = assert_tagged_merge(merged, parts)
+    assert pdfua_problems(merged) == []
     assert outline_titles(pdf) == ["Alpha", "Beta"]
     with pdf.open_outline() as outline:
         assert [[kid.title for kid in item.children] for item in outline.root] == \
