@@ -95,15 +95,15 @@ def test_a_fact_without_a_source_is_an_error(tmp_path):
 def test_a_verified_fact_must_cite_a_verified_source(tmp_path):
     def mutate(data):
         mobi = next(p for p in data["pumps"] if p["id"] == "mobi")
-        mobi["unverified"].remove("water")       # its only source is a forum report
+        mobi["unverified"].remove("reservoir_units")   # its only source is an FDA summary read in a copy
     message = _problems(tmp_path, mutate)
-    assert "pump mobi: water: cites only unverified sources" in message
+    assert "pump mobi: reservoir_units: cites only unverified sources" in message
 
 
 def test_unknown_codes_pumps_and_fields_are_named(tmp_path):
     def mutate(data):
         data["pumps"][0]["codes"].append("E9999")
-        data["pumps"][0]["sources"]["colour"] = ["carepatron_e0784"]
+        data["pumps"][0]["sources"]["colour"] = ["cms_article_a52507"]
         data["pumps"][0]["unverified"].append("colour")
     message = _problems(tmp_path, mutate)
     assert "unknown billing code 'E9999'" in message
@@ -126,7 +126,7 @@ def test_letters_print_the_codes_of_the_route_from_the_data(book):
                                                 also_medicaid=False, pump_wanted="tslim_x2"),
                                    AS_OF, book)
     codes = [c.code for c in device_for(medicare, book, AS_OF).codes]
-    assert codes == ["E0784", "A4224", "A4225", "J1817"]     # E0787 is kept out of letters
+    assert codes == ["E0784", "A4224", "A4225", "J1817"]
     employer, _ = validate_answers(make_answers(pump_wanted="tslim_x2"), AS_OF, book)
     assert [c.code for c in device_for(employer, book, AS_OF).codes] == ["E0784", "A4224", "A4225"]
     pods, _ = validate_answers(make_answers(pump_wanted="omnipod_5"), AS_OF, book)
@@ -145,7 +145,7 @@ def test_program_reasons_use_the_catalogue_names(book):
 
 # --- prices: none is published yet, but one added later must say what it is and when ----------
 
-PRICE = {"item": "pump", "usd": 5000, "sources": ["carepatron_e0784"], "verified": False,
+PRICE = {"item": "pump", "usd": 5000, "sources": ["cms_article_a52507"], "verified": False,
          "period_start": "2026-01-01", "period_end": "2026-12-31"}
 
 

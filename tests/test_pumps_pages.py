@@ -74,9 +74,9 @@ def test_compare_accepts_repeated_ids_from_the_tick_boxes(client):
     assert response.status_code == 200
     text = _text(response)
     assert "Tandem Mobi, MiniMed 780G" in text
-    # Mobi: its usual DME route, then the pharmacy route some plans use.
+    # Mobi: its usual DME route only (no reliable source names a pharmacy route for it).
     assert "Through: medical equipment (DME) benefit Not enough numbers" in text
-    assert "Through: pharmacy benefit (some plans only)" in text
+    assert "Through: pharmacy benefit (some plans only)" not in text
 
 
 def test_estimate_with_plan_numbers(client):
@@ -119,7 +119,10 @@ def test_the_cgm_in_use_narrows_the_pumps(client):
     walk(client, journey)
     text = _text(client.get("/pumps"))
     assert "Works with the Guardian 4, Simplera Sync or Instinct (Abbott) you use." in text
-    assert "Pumps that suit these answers (2)" in text       # MiniMed 780G, and DASH (unknown)
+    # Tandem Mobi's CGM list excludes Medtronic's sensors; the lists of Omnipod 5, t:slim X2, iLet
+    # and twiist were not found in a reliable source, so those pumps stay (unknown, not a misfit).
+    assert "Pumps that suit these answers (6)" in text
+    assert "Pumps that may not suit these answers (1)" in text
 
 
 def test_a_medicare_case_sees_the_medicare_routes(client, book):
@@ -200,9 +203,9 @@ def test_a_catalogue_price_is_shown_as_an_estimate_with_its_period_and_source(ap
     from navigator.engine.schema import PriceSpec
 
     book = app.extensions["rulebook"]
-    prices = [PriceSpec(item="pump", usd=5000, sources=["carepatron_e0784"], verified=False,
+    prices = [PriceSpec(item="pump", usd=5000, sources=["cms_article_a52507"], verified=False,
                         period_start=date(2026, 1, 1), period_end=date(2026, 12, 31)),
-              PriceSpec(item="supplies_year", usd=1000, sources=["carepatron_e0784"],
+              PriceSpec(item="supplies_year", usd=1000, sources=["cms_article_a52507"],
                         verified=False, period_start=date(2026, 1, 1))]
     pumps = {**book.pumps, "tslim_x2": book.pumps["tslim_x2"].model_copy(update={"prices": prices})}
     monkeypatch.setitem(app.extensions, "rulebook", dataclasses.replace(book, pumps=pumps))
@@ -218,7 +221,7 @@ def test_a_catalogue_price_is_shown_as_an_estimate_with_its_period_and_source(ap
     assert "$1,500 (deductible) + 20% × $4,500 = $2,400" in text
     read = "(read November 23, 2026), not confirmed."
     assert ("The pump: $5,000 estimate Price for January 1, 2026 to December 31, 2026. Source: "
-            "Carepatron — HCPCS E0784 (external ambulatory insulin infusion pump) " + read) in text
+            "Policy Article A52507 — External Infusion Pumps " + read) in text
     assert "A year of supplies: $1,000 estimate Price from January 1, 2026. Source:" in text
     assert "No published price was found" not in text and "To get a number" not in text
     assert "No published price was found" in html                           # Tandem Mobi's

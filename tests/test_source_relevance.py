@@ -215,23 +215,11 @@ def test_a_step_cannot_excuse_itself_from_an_official_source(tmp_path):
                 in message)
 
 
-def test_the_ilet_cgm_step_rests_on_its_makers_page(tmp_path):
-    def mutate(data):
-        rule = _rule(data, "pump_needs_compatible_cgm")
-        rule["steps"][0]["sources"] = ["fda_ilet_clearance_2023"]
-    # with the FDA clearance alone the step still has an official source (an agency page)
-    copy = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, copy)
-    path = copy / "plan/62_cgm.yaml"
-    data = yaml.safe_load(path.read_text())
-    mutate(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    load_rulebook(copy)
-
+def test_the_cgm_step_rests_on_each_makers_page(tmp_path):
     def strip(data):
-        _rule(data, "pump_needs_compatible_cgm")["steps"][0].pop("sources")
-    message = _broken_copy(tmp_path / "b", "plan/62_cgm.yaml", strip)
-    assert "steps.compatible_cgm: has no official source for coverage employer (pump ilet)" in message
+        _rule(data, "pump_needs_compatible_cgm")["sources"] = ["medtronic_smartguard"]
+    message = _broken_copy(tmp_path, "plan/62_cgm.yaml", strip)
+    assert "steps.compatible_cgm: has no official source for coverage employer (pump mobi)" in message
 
 
 def test_a_source_must_declare_its_kind_and_coverages(tmp_path):

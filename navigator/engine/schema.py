@@ -211,7 +211,7 @@ class StateSpec(Strict):
     code: str = Field(pattern=r"^[A-Z]{2}$")
     name: str
     # The state's clock for the plan date (navigator/clock.py): an IANA zone of
-    # textformat.US_TIME_ZONES, from the tz database (source iana_tz_zone1970); a state with
+    # textformat.US_TIME_ZONES, from the IANA tz database (zone1970.tab); a state with
     # several zones gives its most populous one.
     time_zone: str
     checked: date

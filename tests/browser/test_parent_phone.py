@@ -85,14 +85,13 @@ def test_a_parent_out_of_insulin_soon_sees_what_to_do_tonight_first(phone, live_
     assert top < phone.locator("#do-first").bounding_box()["y"] < phone.locator("#steps").bounding_box()["y"]
     first = box.get_by_role("link", name="Get insulin for the next few days first")
     assert first.is_visible()
-    calls = box.locator('a[href^="tel:"]')
-    assert calls.count() >= 1                                   # a program to call, one tap
+    # Medicaid rules out every insulin maker's offer, so the box names no program to call.
+    assert box.locator('a[href^="tel:"]').count() == 0
     assert "emergency room or call 911" in box.inner_text()
     first.click()                                               # to the step in the plan
     assert phone.url.endswith("#step-urgent_insulin_now")
     step = phone.locator("#step-urgent_insulin_now")
-    assert step.locator(".urgent-programs li").count() == calls.count() or \
-        step.locator(".urgent-programs li").count() >= 1
+    assert step.locator(".urgent-programs li").count() == 0
 
 
 def test_the_plan_top_and_a_letter_from_its_step(phone, live_server):

