@@ -11,25 +11,49 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from navigator.engine import memo
 from navigator.engine.plan import Deadline, Plan, Program, Resource, Source, Step
 
 DOCUMENT_FORMAT = "navigator.plan/2"
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    data = plan.model_dump(mode="json")
+    """The plan as a `navigator.plan/2` document. Its steps, programs, resources and sources are
+    shared with the other documents the process makes (engine/memo.py): serialise the document,
+    never change it."""
+    data = plan.model_dump(mode="json", exclude=set(_SHARED_PARTS))
     sources: dict[str, dict] = {}
-    for group in ("steps", "programs", "resources"):
-        for item in data[group]:
-            item["sources"] = [_cite(source, sources) for source in item["sources"]]
-    for deadline in data["deadlines"]:
-        deadline["source"] = _cite(deadline["source"], sources)
-    return {"format": DOCUMENT_FORMAT, **data, "sources": sources}
+    for group in _SHARED_PARTS:
+        data[group] = [_cite_sources(item, sources) for item in getattr(plan, group)]
+    deadlines = []
+    for deadline in plan.deadlines:
+        item = deadline.model_dump(mode="json")
+        sources.setdefault(item["source"]["id"], item["source"])
+        item["source"] = item["source"]["id"]
+        deadlines.append(item)
+    data["deadlines"] = deadlines
+    return {"format": DOCUMENT_FORMAT, **{name: data[name] for name in Plan.model_fields},
+            "sources": sources}
 
 
-def _cite(source: dict, sources: dict[str, dict]) -> str:
-    sources.setdefault(source["id"], source)
-    return source["id"]
+# The plan's parts that are shared between plans (the engine's memo), in the order their
+# sources are listed; deadlines are made per plan and cite their source after them.
+_SHARED_PARTS = ("steps", "programs", "resources")
+
+
+def _cite_sources(item: Step | Program | Resource, sources: dict[str, dict]) -> dict:
+    """The item's JSON with its sources by id; the sources join the document's list."""
+    data, cited = memo.derived("document", item, lambda: _with_source_ids(item))
+    for source in cited:
+        sources.setdefault(source["id"], source)
+    return data
+
+
+def _with_source_ids(item: Step | Program | Resource) -> tuple[dict, list[dict]]:
+    data = item.model_dump(mode="json")
+    cited = data["sources"]
+    data["sources"] = [source["id"] for source in cited]
+    return data, cited
 
 
 # The document's shape as models, for its JSON Schema (the OpenAPI document); `plan_document`

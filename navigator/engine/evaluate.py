@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from navigator.engine import memo
 from navigator.engine.answers import Answers, AnswersInvalid, FieldError, validate_answers
-from navigator.engine.facts import derive, marketplace_window, next_window
+from navigator.engine.facts import FACT_TYPES, derive, marketplace_window, next_window
 from navigator.engine.loader import (
     CompiledDeadline,
     CompiledRule,
@@ -142,8 +142,9 @@ def _evaluate(answers: dict[str, Any], as_of: date, book: RuleBook,
 
 def _with_programs(step: Step, compiled: CompiledStep, usable: list[str]) -> Step:
     wanted = set(compiled.program_ids)
-    return step.model_copy(update={"urgent": True,
-                                   "programs": [p for p in usable if p in wanted]})
+    programs = [p for p in usable if p in wanted]
+    return memo.derived(("urgent", *programs), step, lambda: step.model_copy(
+        update={"urgent": True, "programs": programs}))
 
 
 class _Context:
@@ -166,6 +167,9 @@ class _Context:
             "fpl_percent": facts["fpl_percent"],
             "_format": self._format,
         }
+        # What every step output of this plan is built from besides its own answers (memo.py).
+        self.coverages = person_coverages(facts)
+        self.shape = ("step", book.version, tr, as_of, self.coverages)
 
     def _format(self, placeholder: Placeholder, value: Any) -> str:
         if placeholder.root == "fpl_percent":
@@ -194,6 +198,18 @@ class _Context:
         return self.book.source_output(source_id)
 
     def step(self, rule: CompiledRule, step: CompiledStep) -> Step:
+        """The step's output, shared by the plans that give it the same inputs (memo.py): the
+        same plan date and coverages, and the same state, pump and facts where it reads them."""
+        inputs = memo.shared(("inputs", self.book.version, self.tr, rule.id, step.id),
+                             lambda: _step_inputs(step, self.tr, self.book.sources))
+        if inputs is None:
+            return self._build_step(rule, step)
+        facts = self.facts
+        key = (self.shape, rule.id, step.id, inputs.state and facts["state"],
+               inputs.pump and facts["pump_wanted"], *(facts.get(name) for name in inputs.facts))
+        return memo.shared(key, lambda: self._build_step(rule, step))
+
+    def _build_step(self, rule: CompiledRule, step: CompiledStep) -> Step:
         contacts = []
         for contact in step.contacts:
             name = self.render(contact.name)
@@ -225,7 +241,7 @@ class _Context:
             ids = tuple(dict.fromkeys(
                 (*ids, *state_source_ids(self.state, step.state_sources, self.book.sources))))
         facts = self.facts
-        has = tuple(dict.fromkeys((*person_coverages(facts), *step.speaks_for)))
+        has = tuple(dict.fromkeys((*self.coverages, *step.speaks_for)))
         return tuple(s for s in ids
                      if fits(self.book.sources[s], has, facts["state"], facts["pump_wanted"]))
 
@@ -339,8 +355,8 @@ class _Context:
                                   self.book.program_reasons, coverages=self.book.coverages,
                                   tr=self.tr)
         # Plans share Program objects (frozen): memo.py says why, with its measured gain.
-        return memo.program(self.book.version, (program_id, eligible, reason, self.tr.lang),
-                            lambda: self._build_program(spec, eligible, reason))
+        return memo.shared(("program", self.book.version, self.tr, program_id, eligible, reason),
+                           lambda: self._build_program(spec, eligible, reason))
 
     def _build_program(self, spec, eligible, reason) -> Program:
         apply = spec.how_to_apply
@@ -355,6 +371,10 @@ class _Context:
             status=spec.status)
 
     def resource(self, resource_id: str) -> Resource:
+        return memo.shared(("resource", self.book.version, self.tr, resource_id),
+                           lambda: self._build_resource(resource_id))
+
+    def _build_resource(self, resource_id: str) -> Resource:
         spec = self.book.resources[resource_id]
         contact = None
         if spec.phone or spec.url:
@@ -363,6 +383,54 @@ class _Context:
                         what=self.tr.gettext(spec.what),
                         contact=contact, sources=[self.source(s) for s in spec.sources],
                         verified=spec.verified)
+
+
+@dataclass(frozen=True)
+class _StepInputs:
+    """What a step's output reads of its person, besides the plan date and the coverages every
+    step's sources are chosen by: the state, the pump, and the facts its placeholders name."""
+    state: bool
+    pump: bool
+    facts: tuple[str, ...]
+
+
+def _step_inputs(step: CompiledStep, tr: RulesTranslation,
+                 sources: dict[str, Any]) -> _StepInputs | None:
+    """What the step's output reads, in the plan's language (a translation may word a
+    placeholder differently); None when that cannot be told, and the step is then built for
+    every plan. {param.…} and {param_next_year.…} values follow from the plan date. (A new
+    way for a step to read the person must be added here: tests/test_engine_memo.py and
+    scripts/plan_fingerprints.py compare plans made with and without the memo.)"""
+    texts = [step.title, step.detail, *step.documents, step.confirm_with]
+    for contact in step.contacts:
+        texts += [contact.name, contact.phone, contact.url]
+    cited = [sources[s] for s in step.all_source_ids]
+    state = bool(step.state_sources) or any(spec.states is not None for spec in cited)
+    pump = any(spec.pumps is not None for spec in cited)
+    facts: dict[str, None] = {}
+    deadline = step.deadline
+    if deadline is not None:
+        texts.append(deadline.if_passed)
+        state = state or deadline.state_path is not None or deadline.state_window
+        if deadline.window is None and deadline.change is None:   # counted from a person's date
+            facts["medicare_start_date" if deadline.start == "medicare_start" else "denial_date"] = None
+    placeholders = [*step.checked_placeholders]
+    for text in texts:
+        if text is not None:
+            placeholders += [*text.placeholders, *tr.text(text).placeholders]
+    for placeholder in placeholders:
+        if placeholder.root == "state":
+            state = True
+        elif placeholder.root == "pump":
+            pump = True
+        elif placeholder.root == "fpl_percent":
+            facts["fpl_percent"] = None
+        elif placeholder.root == "answers" and placeholder.path and (
+                placeholder.path[0] in FACT_TYPES):         # a single value, so a key part
+            facts[placeholder.path[0]] = None
+        elif placeholder.root not in PARAMETER_ROOTS:
+            return None
+    return _StepInputs(state, pump, tuple(facts))
 
 
 @dataclass(frozen=True)

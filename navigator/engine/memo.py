@@ -1,32 +1,58 @@
 """What evaluations share, in one place. A RuleBook is immutable once built (loader.py); the
-engine's one memo lives here instead, keyed by the rules version and bounded.
+engine's memo lives here instead, bounded.
+
+Every key starts with the rules version (a hash of the rule files) and the RulesTranslation
+object the texts were read through (by identity: a catalogue edited and reloaded is a new
+object), so an output is only ever reused under the same rules and the same words. The rest of
+the key is exactly what the output is built from; evaluate.py says what that is for each kind.
 
 Program outputs: a plan lists 10-20 programs, and most people fall into a few eligibility
 outcomes per program, so the Program objects (frozen pydantic models) are built once per
-(rules version, program, outcome, reason, language) and shared between plans. Measured on
-2026-12-01 with bench/engine.py's sweep (2,244 validated plans, CPU time), memo on and off in
-one process, two runs each, on the shared 2-core machine at load average 9: 2,270-2,580 plans/s
-with the memo, 2,010-2,180 without (about 13% more with it), so it stays.
+(program, outcome, reason) and shared between plans. Measured on 2026-12-01 with
+bench/engine.py's sweep (2,244 validated plans, CPU time), memo on and off in one process: about
+13% more plans/s with it.
+
+Step outputs: a step's texts, deadline and sources depend on the plan date, the person's state,
+pump and coverages, and the few answers its placeholders name, so most people in a state share
+most of their steps (measurements in docs/BENCHMARKS.md, "engine").
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from typing import Any
 
-PROGRAM_CACHE_SIZE = 20_000     # about 25 MB at most; a real rule set fills a few hundred
+# At most about 60 MB (a step output is about 3 kB, most of it shared with other outputs);
+# when full the memo starts over, so memory stays flat however many plans a process makes.
+CACHE_SIZE = 20_000
 
-_programs: dict[Hashable, Any] = {}
-_version: list[str] = [""]      # the rules version the memo holds (one set of rules at a time)
+_outputs: dict[Hashable, Any] = {}
 
 
-def program(version: str, key: Hashable, build: Callable[[], Any]) -> Any:
-    """The Program output for `key` under rules `version`, built by `build()` on first use."""
-    if _version[0] != version:          # rules reloaded (or a test's own rules): start over
-        _programs.clear()
-        _version[0] = version
-    cached = _programs.get(key)
+def shared(key: Hashable, build: Callable[[], Any]) -> Any:
+    """The output for `key`, built by `build()` on first use. `key` must hold the rules
+    version, the translation and everything `build` reads (see the module's docstring)."""
+    cached = _outputs.get(key)
     if cached is None:
         cached = build()
-        if len(_programs) < PROGRAM_CACHE_SIZE:
-            _programs[key] = cached
+        if len(_outputs) >= CACHE_SIZE:
+            _outputs.clear()
+        _outputs[key] = cached
     return cached
+
+
+def derived(kind: Hashable, of: Any, build: Callable[[], Any]) -> Any:
+    """What `build()` makes from the shared output `of` alone (its JSON form, an urgent step's
+    copy with its programs): kept by the identity of `of`. The entry holds `of` itself, so that
+    identity cannot pass to another object while the entry lives."""
+    key = (kind, id(of))
+    cached = _outputs.get(key)
+    if cached is None or cached[0] is not of:
+        cached = (of, build())
+        if len(_outputs) >= CACHE_SIZE:
+            _outputs.clear()
+        _outputs[key] = cached
+    return cached[1]
+
+
+def clear() -> None:
+    _outputs.clear()
