@@ -350,12 +350,17 @@ class _Context:
         return start + timedelta(days=int(value))
 
     def program(self, program_id: str) -> Program:
+        """The program's output: its assessment is memoised as a decision over the facts it
+        reads, and plans share Program objects (frozen): memo.py says why."""
         spec = self.book.programs[program_id]
-        eligible, reason = assess(spec, self.facts, self.book.pump_names, self.book.cgms,
+        return memo.decided(("assess", self.book.version, self.tr, program_id), self.facts,
+                            lambda facts: self._assessed(spec, facts))
+
+    def _assessed(self, spec, facts) -> Program:
+        eligible, reason = assess(spec, facts, self.book.pump_names, self.book.cgms,
                                   self.book.program_reasons, coverages=self.book.coverages,
                                   tr=self.tr)
-        # Plans share Program objects (frozen): memo.py says why, with its measured gain.
-        return memo.shared(("program", self.book.version, self.tr, program_id, eligible, reason),
+        return memo.shared(("program", self.book.version, self.tr, spec.id, eligible, reason),
                            lambda: self._build_program(spec, eligible, reason))
 
     def _build_program(self, spec, eligible, reason) -> Program:
