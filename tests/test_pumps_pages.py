@@ -119,10 +119,10 @@ def test_the_cgm_in_use_narrows_the_pumps(client):
     walk(client, journey)
     text = _text(client.get("/pumps"))
     assert "Works with the Guardian 4, Simplera Sync or Instinct (Abbott) you use." in text
-    # Tandem Mobi's CGM list excludes Medtronic's sensors; the lists of Omnipod 5, t:slim X2, iLet
-    # and twiist were not found in a reliable source, so those pumps stay (unknown, not a misfit).
-    assert "Pumps that suit these answers (6)" in text
-    assert "Pumps that may not suit these answers (1)" in text
+    # The Tandem pumps' and twiist's CGM lists exclude Medtronic's sensors; Omnipod 5's and the
+    # iLet's lists were not found in a reliable source, so those pumps stay (unknown).
+    assert "Pumps that suit these answers (4)" in text
+    assert "Pumps that may not suit these answers (3)" in text
 
 
 def test_a_medicare_case_sees_the_medicare_routes(client, book):

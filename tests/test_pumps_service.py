@@ -56,8 +56,10 @@ def test_the_cgm_in_use_keeps_the_pumps_that_work_with_it(book):
     assert matches["minimed_780g"].misfits == [
         "Does not work with the Dexcom G7 in any source we have."]
     assert matches["mobi"].fits == ["Works with the Dexcom G7 you use."]
-    # No reliable source gives Omnipod 5's or twiist's CGM list: unknown, not a misfit.
-    for pump_id in ("omnipod_5", "twiist", "omnipod_dash"):
+    assert matches["tslim_x2"].fits == ["Works with the Dexcom G7 you use."]   # Tandem's own page
+    assert not matches["twiist"].suitable      # the Libre 3 Plus only, on Tidepool's page
+    # No reliable source gives Omnipod 5's CGM list: unknown, not a misfit.
+    for pump_id in ("omnipod_5", "omnipod_dash"):
         assert matches[pump_id].suitable
         assert matches[pump_id].unknown == ["Whether it works with the Dexcom G7 was not found."]
 
@@ -101,8 +103,8 @@ def test_filters_from_answers_take_age_type_coverage_and_the_cgm_in_use(book):
 def test_a_medtronic_sensor_keeps_the_minimed(book):
     matches = _by_id(service.choose(book, Filters(cgm="medtronic")))
     assert [m for m in matches if matches[m].suitable] == [
-        "minimed_780g", "omnipod_5", "omnipod_dash", "tslim_x2", "ilet", "twiist"]
-    assert not matches["mobi"].suitable
+        "minimed_780g", "omnipod_5", "omnipod_dash", "ilet"]
+    assert not any(matches[p].suitable for p in ("mobi", "tslim_x2", "twiist"))
     # The 780G's sensor list rests on an FDA record read in a copy and a journal's news, so the
     # fit carries the "confirm with the maker" note.
     assert matches["minimed_780g"].fits == [
