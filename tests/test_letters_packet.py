@@ -224,6 +224,27 @@ def test_a_part_in_another_language_keeps_it_and_role_maps_are_merged():
     assert tree.RoleMap.Letter == Name.Art
 
 
+def test_each_pdf_joins_the_merge_as_soon_as_it_is_rendered(monkeypatch):
+    """So that merging overlaps the rendering of the PDFs still to come."""
+    from navigator.services import pdf_merge
+    events = []
+    real_render, real_open = pdf_service._render, pdf_merge.pikepdf.open
+
+    def recording_render(html, title, *args):
+        events.append(f"rendered {title}")
+        return real_render(html, title, *args)
+
+    def recording_open(*args, **kwargs):
+        events.append("opened")
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_service, "_render", recording_render)
+    monkeypatch.setattr(pdf_merge.pikepdf, "open", recording_open)
+    documents = [(SMALL.format(title=title), title, "Tester") for title in ("Alpha", "Beta")]
+    pdf_service.render_merged_pdf(documents, "t", "a")
+    assert events == ["rendered Alpha", "opened", "rendered Beta", "opened"]
+
+
 def test_a_pdf_that_is_not_tagged_is_refused():
     plain = io.BytesIO()
     untagged = pikepdf.new()
@@ -261,6 +282,7 @@ def test_a_packet_holds_every_letter_in_plan_order_each_numbering_its_own_pages(
     parts = [render_pdf(*document) for letter_id in ids
              for document in L.letter_documents(letter_id, answers, DETAILS, plan, book)]
     pdf = assert_tagged_merge(merged, parts)
+    assert pdfua_problems(merged) == []
 
     titles = []
     for letter_id in ids:

@@ -9,9 +9,10 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from collections.abc import Generator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from pathlib import Path
 from typing import NamedTuple
 
@@ -166,24 +167,23 @@ def render_pdfs(documents: Sequence[PdfDocument]) -> list[bytes]:
     otherwise one after the other in the calling thread. Any failure, or all of them not done
     within PDF_TIMEOUT_SECONDS, raises PdfRenderError (the documents not started are cancelled).
     """
-    with PDF_SECONDS.labels("one" if len(documents) == 1 else "several").time():
-        return _render_all(documents)
+    with PDF_SECONDS.labels("one" if len(documents) == 1 else "several").time(), \
+            closing(_rendered_in_order(documents)) as pdfs:
+        return list(pdfs)
 
 
-def _render_all(documents: Sequence[PdfDocument]) -> list[bytes]:
+def _rendered_in_order(documents: Sequence[PdfDocument]) -> Generator[bytes, None, None]:
+    """The PDFs of render_pdfs, each given as soon as it and those before it are done."""
     if not _pool_size:
-        return [_render(*document) for document in documents]
+        yield from (_render(*document) for document in documents)
+        return
     futures = []
     try:
         executor = _executor()
         futures = [executor.submit(_render, *document) for document in documents]
-        done, pending = wait(futures, PDF_TIMEOUT_SECONDS, return_when=FIRST_EXCEPTION)
+        deadline = time.monotonic() + PDF_TIMEOUT_SECONDS
         for future in futures:
-            if future in done and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
-        if pending:
-            raise TimeoutError(f"{len(pending)} of {len(futures)} PDFs not done")
-        return [future.result() for future in futures]
+            yield future.result(timeout=max(0.0, deadline - time.monotonic()))
     except PdfRenderError:
         raise
     except Exception as exc:  # a dead worker process or a timeout: still "no PDF"
@@ -210,12 +210,16 @@ def _shut_down_own_pool() -> None:
 
 
 def render_merged_pdf(documents: Sequence[PdfDocument], title: str, author: str) -> bytes:
-    """Several documents rendered as by render_pdfs, then merged into one tagged PDF."""
-    pdfs = render_pdfs(documents)
-    try:
-        return merge_tagged_pdfs(pdfs, title, author)
-    except Exception as exc:  # pikepdf and the merge's own checks: all mean "no PDF"
-        raise PdfRenderError(type(exc).__name__) from exc
+    """Several documents rendered as by render_pdfs and merged into one tagged PDF. Each PDF
+    joins the merge as soon as it is done (in order), so with the process pool on the merge
+    overlaps the rendering of the last documents instead of following it."""
+    with PDF_SECONDS.labels("several").time(), closing(_rendered_in_order(documents)) as pdfs:
+        try:
+            return merge_tagged_pdfs(pdfs, title, author)
+        except PdfRenderError:
+            raise
+        except Exception as exc:  # pikepdf and the merge's own checks: all mean "no PDF"
+            raise PdfRenderError(type(exc).__name__) from exc
 
 
 def _render(html: str, title: str, author: str, stylesheet: Path | None = None) -> bytes:

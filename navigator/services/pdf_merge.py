@@ -24,6 +24,7 @@ name trees...) is refused with ValueError rather than silently dropped.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 
@@ -37,15 +38,19 @@ KNOWN_STRUCT_ROOT_KEYS = {"/Type", "/K", "/ParentTree", "/ParentTreeNextKey", "/
                           "/RoleMap", "/ClassMap"}
 
 
-def merge_tagged_pdfs(pdfs: list[bytes], title: str, author: str) -> bytes:
-    """One tagged PDF holding the pages of `pdfs` in order, with the given title and author."""
-    if not pdfs:
-        raise ValueError("nothing to merge")
-    sources = [pikepdf.open(io.BytesIO(data)) for data in pdfs]
+def merge_tagged_pdfs(pdfs: Iterable[bytes], title: str, author: str) -> bytes:
+    """One tagged PDF holding the pages of `pdfs` in order, with the given title and author.
+    Each PDF is merged as it comes (`pdfs` may be a generator of PDFs still being rendered)."""
+    sources: list[pikepdf.Pdf] = []   # open until the output is saved: it reads their streams
     try:
-        merged = _Merged(lang=sources[0].Root.get("/Lang"))
-        for index, source in enumerate(sources):
-            merged.add(source, index)
+        merged = None
+        for index, data in enumerate(pdfs):
+            sources.append(pikepdf.open(io.BytesIO(data)))
+            if merged is None:
+                merged = _Merged(lang=sources[0].Root.get("/Lang"))
+            merged.add(sources[-1], index)
+        if merged is None:
+            raise ValueError("nothing to merge")
         producer = str(sources[0].docinfo.get("/Producer", "")) or None
         version = max((source.pdf_version for source in sources),
                       key=lambda v: tuple(map(int, v.split("."))))
