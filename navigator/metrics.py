@@ -25,7 +25,8 @@ RESPONSES = Counter("navigator_responses", "Responses by route and status class"
                     ["endpoint", "status"])
 UNHANDLED_ERRORS = Counter("navigator_unhandled_errors", "Requests that raised an exception")
 PDF_SECONDS = Histogram("navigator_pdf_render_seconds",
-                        "Time to render PDFs (one letter, or the letters of a packet side by side)",
+                        "Time to render PDFs (one letter, or the letters of a packet side by side, "
+                        "merged)",
                         ["documents"], buckets=(0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8))
 
 
