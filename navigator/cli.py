@@ -263,6 +263,7 @@ def plan_command(answers_file, as_of: date, output: str, rules: str | None, lang
 
 
 def _stream_plans(answers_file, as_of: date | None, book, lang: str = "en") -> None:
+    from navigator.engine.document import plan_document_json
     from navigator.services.batch import (
         InputInvalid,
         iter_json_values,
@@ -273,7 +274,8 @@ def _stream_plans(answers_file, as_of: date | None, book, lang: str = "en") -> N
     out = sys.stdout.buffer
     try:
         plans, invalid = write_json_lines(
-            plan_records(iter_json_values(answers_file), as_of, book, lang=lang), out)
+            plan_records(iter_json_values(answers_file), as_of, book, lang=lang,
+                         document=plan_document_json), out)
     except (InputInvalid, UnicodeDecodeError) as exc:
         out.flush()
         click.echo(f"error: input: {exc}", err=True)

@@ -25,6 +25,11 @@ from navigator.engine.answers import COVERAGES, STATES
 from navigator.engine.document import plan_document
 from navigator.engine.loader import default_rulebook
 
+try:        # the batch writer's path, where the tree has it
+    from navigator.engine.document import plan_document_json
+except ImportError:
+    plan_document_json = None
+
 DATES = (date(2026, 11, 23), date(2026, 1, 10), date(2027, 10, 20))
 LANGUAGES = ("en", "es")
 RANDOM_PEOPLE = 4000
@@ -75,7 +80,10 @@ def _value(spec, rng: random.Random, pump_ids: tuple[str, ...]):
 def fingerprint(answers, day: date, lang: str, book) -> str:
     plan = evaluate(answers, day, book, lang=lang)
     full = hashlib.sha256(plan.model_dump_json().encode()).hexdigest()[:20]
-    document = hashlib.sha256(orjson.dumps(plan_document(plan))).hexdigest()[:20]
+    encoded = orjson.dumps(plan_document(plan))
+    if plan_document_json is not None and plan_document_json(plan) != encoded:
+        raise AssertionError(f"plan_document_json differs from plan_document for {answers}")
+    document = hashlib.sha256(encoded).hexdigest()[:20]
     return f"{full} {document}"
 
 

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from navigator.engine import evaluate, memo
-from navigator.engine.document import plan_document
+from navigator.engine.document import plan_document, plan_document_json
 from navigator.engine.rules_i18n import RulesTranslation
 from tests.answers import answers
 
@@ -42,7 +42,9 @@ PEOPLE = [
 
 def _output(person, lang, book) -> bytes:
     plan = evaluate(person, AS_OF, book, lang=lang)
-    return plan.model_dump_json().encode() + orjson.dumps(plan_document(plan))
+    document = orjson.dumps(plan_document(plan))
+    assert plan_document_json(plan) == document     # the batch writer's bytes, put together
+    return plan.model_dump_json().encode() + document
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

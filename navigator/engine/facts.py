@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from navigator.engine import memo
 from navigator.engine.answers import FIELDS, MEDICARE
 from navigator.engine.conditions import FactType
 
@@ -161,7 +162,12 @@ def window_dates(window: dict, plan_year: int) -> tuple[date, date]:
 
 def next_window(book: RuleBook, name: str, on: date) -> tuple[date, date]:
     """The window (first day, last day) that is open on `on`, or else the next one. A window
-    parameter is keyed by plan year: its value on January 1 of a plan year is that year's window."""
+    parameter is keyed by plan year: its value on January 1 of a plan year is that year's window.
+    Every plan asks for a few windows on its date: they are worked out once (memo.py)."""
+    return memo.shared(("window", book.version, name, on), lambda: _next_window(book, name, on))
+
+
+def _next_window(book: RuleBook, name: str, on: date) -> tuple[date, date]:
     for plan_year in range(on.year - 1, on.year + 3):
         start, end = window_dates(book.parameter(name, date(plan_year, 1, 1)), plan_year)
         if end >= on:

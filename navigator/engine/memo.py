@@ -1,9 +1,9 @@
 """What evaluations share, in one place. A RuleBook is immutable once built (loader.py); the
 engine's memo lives here instead, bounded.
 
-Every key starts with the rules version (a hash of the rule files) and the RulesTranslation
-object the texts were read through (by identity: a catalogue edited and reloaded is a new
-object), so an output is only ever reused under the same rules and the same words. The rest of
+Every key holds the rules version (a hash of the rule files) and, for an output with words,
+the RulesTranslation object the texts were read through (by identity: a catalogue edited and
+reloaded is a new object), so an output is only ever reused under the same rules and words. The rest of
 the key is exactly what the output is built from; evaluate.py says what that is for each kind.
 
 Program outputs: a plan lists 10-20 programs, and most people fall into a few eligibility

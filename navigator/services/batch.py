@@ -7,7 +7,7 @@ written before the next answers are read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import IO, Any
 
@@ -16,6 +16,7 @@ import orjson
 from navigator import clock
 from navigator.engine import RuleBook, evaluate, validate_answers
 from navigator.engine.document import plan_document
+from navigator.engine.plan import Plan
 
 _CHUNK = 1 << 16
 _DECODER = json.JSONDecoder()
@@ -38,29 +39,35 @@ def iter_json_values(stream: IO[str]) -> Iterator[Any]:
 
 
 def plan_records(items: Iterable[Any], as_of: date | None, book: RuleBook,
-                 lang: str | None = None) -> Iterator[dict]:
+                 lang: str | None = None,
+                 document: Callable[[Plan], Any] = plan_document) -> Iterator[Any]:
     """A plan document per item, or `{"index": i, "errors": [...]}` for answers that are invalid.
     Without `as_of` each plan is dated its person's local date (navigator.clock).
-    `lang`: the language of the plans' texts."""
+    `lang`: the language of the plans' texts. `document`: plan_document, or plan_document_json
+    for the document as JSON text."""
     for index, item in enumerate(items):
         day = as_of or clock.today_for(item, book)
         answers, problems = validate_answers(item, day, book)
         if answers is None:
             yield {"index": index, "errors": [p.as_dict() for p in problems]}
         else:
-            yield plan_document(evaluate(answers, day, book, lang=lang))
+            yield document(evaluate(answers, day, book, lang=lang))
 
 
-def write_json_lines(records: Iterable[dict], out: IO[bytes]) -> tuple[int, int]:
-    """Write one compact JSON line per record; return (plans, invalid answers)."""
+def write_json_lines(records: Iterable[dict | bytes], out: IO[bytes]) -> tuple[int, int]:
+    """Write one compact JSON line per record (a plan document already as JSON text is written
+    as it is); return (plans, invalid answers)."""
     plans = invalid = 0
     for record in records:
-        out.write(orjson.dumps(record))
-        out.write(b"\n")
-        if "errors" in record:
-            invalid += 1
-        else:
+        if isinstance(record, bytes):
+            out.write(record + b"\n")
             plans += 1
+        else:
+            out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+            if "errors" in record:
+                invalid += 1
+            else:
+                plans += 1
     return plans, invalid
 
 
