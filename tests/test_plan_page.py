@@ -243,17 +243,20 @@ def test_out_of_insulin_soon_puts_the_urgent_box_first(app, client):
     walk(client, URGENT_CHILD_JOURNEY)
     plan = engine_plan(app, client)
     urgent = [step for step in plan.steps if step.urgent]
-    assert [s.id for s in urgent] == ["urgent_insulin_now", "urgent_request"]
+    # Medicaid: the emergency supply it must pay for while an approval is pending, not the makers'
+    # programs (which rule Medicaid out).
+    assert [s.id for s in urgent] == ["urgent_medicaid_emergency_supply", "urgent_request"]
     assert plan.steps[:2] == urgent
     page = client.get("/plan").get_data(as_text=True)
     box_start = page.index('class="callout callout-urgent"')
     box = page[box_start:page.index("</section>", box_start)]
     # The urgent box comes before "Do this first" and the steps, and names the steps in order.
     assert box_start < page.index('id="do-first"') < page.index('id="steps"')
-    assert re.findall(r'href="#step-([\w-]+)"', box) == ["urgent_insulin_now", "urgent_request"]
-    assert "emergency room or call 911" in box
-    # Each program the step points to is in the box with a tap-to-call number; Medicaid rules
-    # out the makers' copay, price-cap and free-medicine offers, so none is named for this child.
+    assert re.findall(r'href="#step-([\w-]+)"', box) == ["urgent_medicaid_emergency_supply",
+                                                          "urgent_request"]
+    assert "emergency room or call 911" in box and "ask for a 3-day emergency supply" in box
+    # Each program a step points to is in the box with a tap-to-call number; Medicaid rules out
+    # the makers' copay, price-cap and free-medicine offers, so none is named for this child.
     programs = {p.id: p for p in plan.programs}
     named = urgent[0].programs
     assert all(programs[p].eligible is not False for p in named)

@@ -219,7 +219,7 @@ def test_the_cgm_step_rests_on_each_makers_page(tmp_path):
     def strip(data):
         _rule(data, "pump_needs_compatible_cgm")["sources"] = ["medtronic_smartguard"]
     message = _broken_copy(tmp_path, "plan/62_cgm.yaml", strip)
-    assert "steps.compatible_cgm: has no official source for coverage employer (pump mobi, tslim_x2, twiist)" in message
+    assert "steps.compatible_cgm: has no official source for coverage employer (pump ilet, mobi, omnipod_5, tslim_x2, twiist)" in message
 
 
 def test_a_source_must_declare_its_kind_and_coverages(tmp_path):

@@ -231,13 +231,21 @@ def pump_cgm_ids(book: RuleBook, pump: Any) -> frozenset[str] | None:
     return frozenset(answer for answer, listed in book.cgm_answers.items() if names & set(listed))
 
 
+def needs_cgm(pump: Any) -> bool:
+    """An automated pump (one with an algorithm, or with a list of CGMs it works with)."""
+    return pump is not None and bool(pump.compatible_cgms or pump.algorithm)
+
+
 def cgm_pump_match(book: RuleBook, answers: dict[str, Any], pump: Any) -> str:
-    """Whether the CGM in use works with the wanted (automated) pump."""
-    fits = pump_cgm_ids(book, pump)
-    if fits is None:
+    """Whether the CGM in use works with the wanted (automated) pump. An automated pump needs a
+    CGM even when the catalogue does not list which ones (the step then points to the maker)."""
+    if not needs_cgm(pump):
         return "unknown"
     if not answers.get("uses_cgm"):
         return "no_cgm"
+    fits = pump_cgm_ids(book, pump)
+    if fits is None:
+        return "unknown"
     cgm = answers.get("cgm_in_use")
     if cgm is None or cgm == "other":
         return "unknown"

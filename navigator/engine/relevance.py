@@ -83,8 +83,8 @@ def pump_facts(pump_id: str, pumps: dict[str, schema.PumpSpec]) -> dict[str, Any
              "pump_channel": (pump.channel if pump else None) or "unknown",
              "pump_tubed": pump.tubed if pump else None,
              "medicare_route": pump.medicare_route if pump else "unknown"}
-    if pump is None or not pump.compatible_cgms:
-        known["cgm_pump_match"] = "unknown"     # as facts.cgm_pump_match: no CGM list, no match
+    if pump is None or not (pump.compatible_cgms or pump.algorithm):
+        known["cgm_pump_match"] = "unknown"     # as facts.cgm_pump_match: not automated, no match
     return known
 
 
