@@ -528,7 +528,7 @@ class DeadlineSpec(Strict):
 
 
 StateSection = Literal["fair_hearing", "insulin_copay_cap", "external_review", "chip",
-                       "emergency_insulin_refill", "state_pages"]
+                       "emergency_insulin_refill", "marketplace", "state_pages"]
 
 
 class StepSpec(Strict):
