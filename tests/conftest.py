@@ -40,11 +40,13 @@ def _compiled_catalogues():
 
 @pytest.fixture(scope="session")
 def postgresql_url():
-    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    """A fresh PostgreSQL database for this test session (each pytest-xdist worker has its
+    own), dropped at the end."""
     reason = _postgres_unreachable_reason()
     if reason:
         pytest.skip(reason)
-    name = f"navigator_test_{uuid.uuid4().hex[:12]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"navigator_test_{worker}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -62,6 +64,7 @@ def postgresql_url():
 
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory):
+    # tmp_path_factory's folders are per pytest-xdist worker: each worker has its own file
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'navigator.db'}"
 
 
@@ -125,6 +128,30 @@ def _cheap_password_hashing():
     accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
     accounts.hasher = production
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _url_builders_compiled_once():
+    """Every test builds its own app, and werkzeug compiles two Python functions for each URL
+    rule of each app: half of create_app's time. Those functions depend only on the rule's
+    parts and defaults, so the same rule in the next app reuses them (werkzeug still compiles
+    its matcher for every app)."""
+    from werkzeug.routing import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, object] = {}
+
+    def compiled_once(rule, append_unknown=True):
+        key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())),
+               tuple(sorted((name, type(c)) for name, c in rule._converters.items())),
+               append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", compiled_once)
+        yield
 
 
 @pytest.fixture

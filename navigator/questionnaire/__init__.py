@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -201,10 +202,20 @@ def load_questionnaire(path: str | Path, pumps: Mapping[str, str] | None = None)
         from navigator.engine.loader import default_rulebook
         pumps = default_rulebook().pump_names
     path = Path(path)
-    name = path.name
     try:
-        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestionnaireInvalid([f"{path.name}: cannot be read: {exc}"]) from exc
+    return _parse(path.name, text, tuple(pumps.items()))
+
+
+@lru_cache(maxsize=4)
+def _parse(name: str, text: str, pumps: tuple[tuple[str, str], ...]) -> Questionnaire:
+    """The same file text gives the same (frozen) questionnaire: a second app in one process
+    (each test builds one) does not parse and check it again. Problems are raised, not cached."""
+    try:
+        raw = yamlfile.safe_load(text)
+    except yaml.YAMLError as exc:
         raise QuestionnaireInvalid([f"{name}: cannot be read: {exc}"]) from exc
     try:
         data = QuestionsFile.model_validate(raw)
