@@ -9,6 +9,7 @@ catalogue is compiled: a page is never labelled Spanish while its words are Engl
 """
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from functools import lru_cache
@@ -71,7 +72,7 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) 
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        tmp = mo_path.with_suffix(".mo.tmp")
+        tmp = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")   # test workers may build at once
         with tmp.open("wb") as mo_file:
             write_mo(mo_file, catalog, use_fuzzy=False)
         tmp.replace(mo_path)

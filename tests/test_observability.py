@@ -1,6 +1,7 @@
 """The production shape's operator side: proxy headers, readiness, JSON logs, metrics."""
 import json
 import logging
+import uuid
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_metrics_are_not_public(db_url):
 @pytest.mark.skipif(not _redis_reachable(), reason="Redis is not running at 127.0.0.1:6379")
 def test_metrics_report_queue_depth_from_redis(db_url):
     import redis
-    queue = "navigator-test-depth"
+    queue = f"navigator-test-depth-{uuid.uuid4().hex[:8]}"    # runs at once may share Redis
     connection = redis.Redis.from_url(REDIS_URL)
     connection.delete(f"rq:queue:{queue}")
     connection.rpush(f"rq:queue:{queue}", "job-1", "job-2")
