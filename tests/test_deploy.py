@@ -48,7 +48,24 @@ def shape(tmp_path_factory):
     if _redis_reachable():
         env.update(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=f"navigator-test-{uuid.uuid4().hex}")
     with Shape(env, instances=2, workers=1, threads=4) as running:
+        _wait_until_ready(running.instance_ports)
         yield running
+
+
+def _wait_until_ready(ports, seconds=90):
+    """gunicorn listens before its worker has loaded the app: on a busy machine (a parallel
+    suite, other work) that takes longer than one request's timeout."""
+    deadline = time.monotonic() + seconds
+    for port in ports:
+        while True:
+            try:
+                if _request(port, "GET", "/readyz")[0] == 200:
+                    break
+            except OSError:             # not answering yet (a timeout is an OSError too)
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the instance on port {port} was not ready within {seconds} s")
+            time.sleep(0.2)
 
 
 def test_both_instances_answer_through_nginx(shape):
