@@ -3,25 +3,25 @@ engine's memo lives here instead, bounded.
 
 Every key holds the rules version (a hash of the rule files) and, for an output with words,
 the RulesTranslation object the texts were read through (by identity: a catalogue edited and
-reloaded is a new object), so an output is only ever reused under the same rules and words. The rest of
-the key is exactly what the output is built from; evaluate.py says what that is for each kind.
+reloaded is a new object), so an output is only ever reused under the same rules and words.
+The rest of the key is exactly what the output is built from; evaluate.py says what that is
+for each kind.
 
-Program outputs: a plan lists 10-20 programs, and most people fall into a few eligibility
-outcomes per program, so the Program objects (frozen pydantic models) are built once per
-(program, outcome, reason) and shared between plans. Measured on 2026-12-01 with
-bench/engine.py's sweep (2,244 validated plans, CPU time), memo on and off in one process: about
-13% more plans/s with it.
+Program outputs: a program's assessment is kept as a decision tree over the facts it reads
+(`decided`), and the Program objects (frozen pydantic models) are built once per (program,
+outcome, reason) and shared between plans.
 
-Step outputs: a step's texts, deadline and sources depend on the plan date, the person's state,
-pump and coverages, and the few answers its placeholders name, so most people in a state share
-most of their steps (measurements in docs/BENCHMARKS.md, "engine").
+Step outputs: a step's texts, deadline and sources depend on the plan date, the person's
+coverages, and the state, pump and few facts it reads, so most people in a state share most of
+their steps. Measured in docs/BENCHMARKS.md ("engine", "batch"): the sweep 2-5 times and the
+batch CLI about 2.2 times as fast per CPU second; plans whose people all differ 17-35%.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from typing import Any
 
-# At most about 60 MB (a step output is about 3 kB, most of it shared with other outputs);
+# In the batch benchmark it added about 36 MB (the CLI peaked at 94 MB instead of 58);
 # when full the memo starts over, so memory stays flat however many plans a process makes.
 CACHE_SIZE = 20_000
 
