@@ -95,7 +95,7 @@ def test_a_texas_dual_sees_star_plus_and_that_medicaid_does_not_pay_part_d_copay
     step = next(s for s in plan.steps if s.id == "dual_medicare_pays_first")
     assert "STAR+PLUS" in step.detail
     assert "Medicaid does not pay Part D drugs or Part D copays" in step.detail
-    assert step.confirm   # the plan name is marked unverified in TX.yaml
+    assert not step.confirm   # HHSC's own STAR+PLUS handbook confirms the plan name
 
 
 @pytest.mark.parametrize("state, name", [("PA", "Community HealthChoices"), ("CA", "Medi-Medi Plans"),
