@@ -82,3 +82,12 @@ def test_questionnaire_medicare_age_matches_the_parameter(book):
                     literal[question["field"]] = condition
     assert literal["disability_benefit"] == {"field": "age", "lt": age}
     assert literal["birth_date"] == {"field": "age", "equals": age - 1}
+
+
+def test_an_automated_pump_with_no_cgm_list_points_to_the_makers_list(book):
+    # Omnipod 5's CGM list was not found (empty in the catalogue): the step still fires for a
+    # person with no CGM, and the empty list reads as the placeholder's default, not as nothing.
+    plan = evaluate(answers(state="GA", coverage="employer", pump_wanted="omnipod_5", uses_cgm=False),
+                    AS_OF, book)
+    cgm = step(plan, "compatible_cgm_none")
+    assert "these CGMs: see the maker's list." in cgm.detail

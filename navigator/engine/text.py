@@ -62,7 +62,7 @@ def lookup(placeholder: Placeholder, context: dict[str, Any]) -> Any:
 
 def resolve(placeholder: Placeholder, context: dict[str, Any]) -> str:
     value = lookup(placeholder, context)
-    if value is None or value == "":
-        return placeholder.default or ""
+    if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
+        return placeholder.default or ""        # an empty list is "not found", as None is
     formatter = context.get("_format")
     return formatter(placeholder, value) if formatter else str(value)
