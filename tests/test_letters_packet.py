@@ -270,7 +270,9 @@ def test_merge_can_fail_the_checks_when_the_parent_tree_is_not_renumbered(monkey
 
 @pytest.fixture(scope="module")
 def packet_case(book):
-    answers, plan = plan_for(book, coverage="employer", denial="claim")
+    # Omnipod 5 on an employer plan: several assistance programs, so several cover letters.
+    answers, plan = plan_for(book, coverage="employer", denial="claim", pump_wanted="omnipod_5")
+    assert len(L.assistance_programs(plan)) >= 2
     return answers, plan, L.letter_ids_in_plan(plan)
 
 

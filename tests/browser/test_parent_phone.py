@@ -85,12 +85,14 @@ def test_a_parent_out_of_insulin_soon_sees_what_to_do_tonight_first(phone, live_
     assert top < phone.locator("#do-first").bounding_box()["y"] < phone.locator("#steps").bounding_box()["y"]
     first = box.get_by_role("link", name="Get insulin for the next few days first")
     assert first.is_visible()
-    # Medicaid rules out every insulin maker's offer, so the box names no program to call.
+    # Medicaid rules out every insulin maker's offer, so the box names no program to call; it
+    # leads with the emergency supply Medicaid must pay for while an approval is pending.
     assert box.locator('a[href^="tel:"]').count() == 0
     assert "emergency room or call 911" in box.inner_text()
+    assert "ask for a 3-day emergency supply" in box.inner_text()
     first.click()                                               # to the step in the plan
-    assert phone.url.endswith("#step-urgent_insulin_now")
-    step = phone.locator("#step-urgent_insulin_now")
+    assert phone.url.endswith("#step-urgent_medicaid_emergency_supply")
+    step = phone.locator("#step-urgent_medicaid_emergency_supply")
     assert step.locator(".urgent-programs li").count() == 0
 
 
