@@ -14,7 +14,7 @@ from navigator.services import pdf as pdf_service
 from navigator.services.pdf import PdfRenderError, render_pdf, render_pdfs
 from navigator.services.pdf_merge import merge_tagged_pdfs
 from tests.test_letters import DETAILS, flat, pdf_text, plan_for
-from tests.test_letters_pdfua import pdfua_problems
+from tests.test_letters_pdfua import kids_of, pdfua_problems
 
 SMALL = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>@page {{ size: letter; @bottom-right {{ content: "Page " counter(page) " of "
@@ -32,13 +32,6 @@ def small_pdf(title: str) -> bytes:
 
 
 # --- what a merged PDF must keep -------------------------------------------------------------
-
-def kids_of(element) -> list:
-    kids = element.get("/K")
-    if kids is None:
-        return []
-    return list(kids) if isinstance(kids, Array) else [kids]
-
 
 def struct_elements(pdf: pikepdf.Pdf):
     """(element, parent) for every structure element, depth first."""
