@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 UNDECIDED = "undecided"
 PUMP_FACTS = ("pump_wanted", "pump_channel", "pump_tubed", "medicare_route")
+PUMP_OWN_FACTS = frozenset((*PUMP_FACTS, "cgm_pump_match"))   # what pump_facts settles
 
 
 def truth(node: Any, known: dict[str, Any], types: dict | None = None) -> bool | None:
@@ -156,6 +157,18 @@ class SourceChecker:
         self.problems = problems
         any_state = next(iter(states.values()), None)
         self.state_fact_names = frozenset(state_facts(any_state)) if any_state else frozenset()
+        self._people_by_coverage: dict[str, list] = {}
+
+    def _people(self, coverage: str) -> list[tuple[dict[str, Any], tuple[str, ...]]]:
+        """The coverage's facts for every answer to the second-coverage questions, each with
+        the coverages the person then has: the same for every rule, so made once."""
+        people = self._people_by_coverage.get(coverage)
+        if people is None:
+            federal = coverage in self.coverages and self.coverages[coverage].federal_program
+            people = self._people_by_coverage[coverage] = [
+                (known, person_coverages(known))
+                for known in _with_second_coverage(coverage_facts(coverage, federal))]
+        return people
 
     def check(self, rule: CompiledRule) -> None:
         from navigator.engine.loader import Problem
@@ -233,22 +246,37 @@ class SourceChecker:
         by_state = (bool(state_section) or any(s.states for s in specs)
                     or bool(_fields(when) & self.state_fact_names))
         by_pump = any(s.pumps for s in specs)
+        read = sorted(_fields(when))
+        reads_state = not self.state_fact_names.isdisjoint(read)
+        reads_pump = not PUMP_OWN_FACTS.isdisjoint(read)
+        seen: set[Situation] = set()
         for coverage in COVERAGES:
-            federal = coverage in self.coverages and self.coverages[coverage].federal_program
-            for known in _with_second_coverage(coverage_facts(coverage, federal)):
-                if truth(when, known, self.types) is False:
+            alike: set[tuple] = set()
+            for known, has in self._people(coverage):
+                # Answers the condition does not read and that give the same coverages lead to
+                # the same situations: walk the states and pumps once for them.
+                key = (has, *(known.get(name, _UNKNOWN) for name in read))
+                if key in alike or truth(when, known, self.types) is False:
                     continue
-                has = person_coverages(known)
+                alike.add(key)
                 for state in (self.states.values() if by_state else (None,)):
-                    with_state = {**known, **state_facts(state)} if state else known
-                    if state and truth(when, with_state, self.types) is False:
-                        continue
-                    for pump in ((*self.pumps, UNDECIDED) if by_pump else (None,)):
-                        with_pump = ({**with_state, **pump_facts(pump, self.pumps)} if pump
-                                     else with_state)
-                        if pump and truth(when, with_pump, self.types) is False:
+                    with_state = known
+                    if state and reads_state:
+                        with_state = {**known, **state_facts(state)}
+                        if truth(when, with_state, self.types) is False:
                             continue
-                        yield Situation(has, state.code if state else None, pump)
+                    for pump in ((*self.pumps, UNDECIDED) if by_pump else (None,)):
+                        if pump and reads_pump and truth(
+                                when, {**with_state, **pump_facts(pump, self.pumps)},
+                                self.types) is False:
+                            continue
+                        situation = Situation(has, state.code if state else None, pump)
+                        if situation not in seen:
+                            seen.add(situation)
+                            yield situation
+
+
+_UNKNOWN = object()   # a fact the partly known answers do not hold (see truth)
 
 
 def _with_second_coverage(known: dict[str, Any]) -> Iterator[dict[str, Any]]:
