@@ -47,38 +47,41 @@ def run() -> list[Result]:
     url = load._postgres_database()
     if url is None:
         return [Result("proxy: skipped, PostgreSQL not reachable", 0, "")]
-    upgrade(url)
-    questionnaire = load_questionnaire(default_questions_path(load.ROOT / "rules"))
-    hello = _hello(results)
-    env = {"DATABASE_URL": url, "NAVIGATOR_ENV": "production", "SECRET_KEY": "load-" + "k" * 40,
-           "SERVER_NAME": "localhost", "PROXY_HOPS": "1", "REDIS_URL": REDIS_URL,
-           "RATELIMIT_KEY_PREFIX": f"navigator-load-{uuid.uuid4().hex}",
-           "API_RATE_LIMIT": "100000 per minute", "RULES_RELOAD_SECONDS": "0",
-           # every simulated person comes from 127.0.0.1: the per-address PDF limit would
-           # turn their letters into 429s
-           "PDF_RATE_LIMIT": "100000 per minute"}
-    with Shape(env, instances=2, workers=WORKERS, threads=THREADS, single_site=True) as shape:
-        load._warm_up(shape.port, 4.0)
-        think = load.think_range(load.THINK)
-        for people in PEOPLE:
-            samples, submitted, elapsed, started = load._drive(
-                shape.port, lambda b, a, stop: load.journey(b, questionnaire, a, stop),
-                PHASE_SECONDS, think, users=people)
-            results += load._report(f"proxy, 2 instances, {people} people pausing {load.THINK} s",
-                                    samples, elapsed, {"plan page": "p95 <= 150 ms"})
-            results.append(Result(f"proxy, {people} people: journeys finished (of {started} "
-                                  "started)", len(submitted), ""))
-            results.append(Result(f"proxy, {people} people: lost answers",
-                                  load._lost_answers(url, submitted), "", "0"))
-        rates = {}
-        for label, port in (("1 instance", shape.single_port), ("2 instances", shape.port)):
-            samples, elapsed = load.plan_page_capacity(port, questionnaire, CAPACITY_SECONDS,
-                                                       users=CAPACITY_USERS)
-            results += load._report(f"proxy, plan page only, {label}", samples, elapsed)
-            rates[label] = sum(1 for s in samples if s.name == "plan page") / elapsed
-            results.append(Result(f"proxy, {label}: plan pages/s as % of the hello ceiling "
-                                  "through the same proxy", 100 * rates[label] / hello[label], "%"))
-        gain = (rates["2 instances"] - rates["1 instance"]) / rates["1 instance"]
-        results.append(Result("proxy: plan-page throughput a second instance adds, as % of the "
-                              "first's", 100 * gain, "%", ">= 60%"))
+    try:
+        upgrade(url)
+        questionnaire = load_questionnaire(default_questions_path(load.ROOT / "rules"))
+        hello = _hello(results)
+        env = {"DATABASE_URL": url, "NAVIGATOR_ENV": "production", "SECRET_KEY": "load-" + "k" * 40,
+               "SERVER_NAME": "localhost", "PROXY_HOPS": "1", "REDIS_URL": REDIS_URL,
+               "RATELIMIT_KEY_PREFIX": f"navigator-load-{uuid.uuid4().hex}",
+               "API_RATE_LIMIT": "100000 per minute", "RULES_RELOAD_SECONDS": "0",
+               # every simulated person comes from 127.0.0.1: the per-address PDF limit would
+               # turn their letters into 429s
+               "PDF_RATE_LIMIT": "100000 per minute"}
+        with Shape(env, instances=2, workers=WORKERS, threads=THREADS, single_site=True) as shape:
+            load._warm_up(shape.port, 4.0)
+            think = load.think_range(load.THINK)
+            for people in PEOPLE:
+                samples, submitted, elapsed, started = load._drive(
+                    shape.port, lambda b, a, stop: load.journey(b, questionnaire, a, stop),
+                    PHASE_SECONDS, think, users=people)
+                results += load._report(f"proxy, 2 instances, {people} people pausing {load.THINK} s",
+                                        samples, elapsed, {"plan page": "p95 <= 150 ms"})
+                results.append(Result(f"proxy, {people} people: journeys finished (of {started} "
+                                      "started)", len(submitted), ""))
+                results.append(Result(f"proxy, {people} people: lost answers",
+                                      load._lost_answers(url, submitted), "", "0"))
+            rates = {}
+            for label, port in (("1 instance", shape.single_port), ("2 instances", shape.port)):
+                samples, elapsed = load.plan_page_capacity(port, questionnaire, CAPACITY_SECONDS,
+                                                           users=CAPACITY_USERS)
+                results += load._report(f"proxy, plan page only, {label}", samples, elapsed)
+                rates[label] = sum(1 for s in samples if s.name == "plan page") / elapsed
+                results.append(Result(f"proxy, {label}: plan pages/s as % of the hello ceiling "
+                                      "through the same proxy", 100 * rates[label] / hello[label], "%"))
+            gain = (rates["2 instances"] - rates["1 instance"]) / rates["1 instance"]
+            results.append(Result("proxy: plan-page throughput a second instance adds, as % of the "
+                                  "first's", 100 * gain, "%", ">= 60%"))
+    finally:
+        load._drop_database(url)
     return results
