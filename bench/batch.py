@@ -79,6 +79,7 @@ def run() -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         runs = ((20_000, "plans", _write_answers), (100_000, "plans", _write_answers),
+                (20_000, "people who all differ", _write_distinct),
                 (100_000, "people who all differ", _write_distinct))
         for count, kind, write in runs:
             answers, output = Path(folder, "in.jsonl"), Path(folder, "out.jsonl")
