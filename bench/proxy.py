@@ -25,7 +25,7 @@ PEOPLE = (50, 200)
 PHASE_SECONDS = float(os.environ.get("LOAD_PROXY_SECONDS", "25"))
 CAPACITY_SECONDS = float(os.environ.get("LOAD_CAPACITY_SECONDS", "10"))
 CAPACITY_USERS = 50
-WORKERS, THREADS = 2, 8           # per instance (deploy/gunicorn.conf.py's defaults)
+WORKERS, THREADS = 2, 32          # per instance (deploy/gunicorn.conf.py's defaults)
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

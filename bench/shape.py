@@ -50,7 +50,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def start_instance(env: dict[str, str], target: str = "app:app", workers: int = 2,
-                   threads: int = 8) -> tuple[subprocess.Popen, int]:
+                   threads: int = 32) -> tuple[subprocess.Popen, int]:
     """One gunicorn instance with the deployment's settings; (process, port)."""
     port = free_port()
     environment = {**os.environ, "WEB_CONCURRENCY": str(workers),
@@ -98,7 +98,7 @@ class Shape:
     `single_site=True`, `shape.single_port` (the first instance only)."""
 
     def __init__(self, env: dict[str, str], instances: int = 2, target: str = "app:app",
-                 workers: int = 2, threads: int = 8, single_site: bool = False) -> None:
+                 workers: int = 2, threads: int = 32, single_site: bool = False) -> None:
         self.env, self.instances, self.target = env, instances, target
         self.workers, self.threads, self.single_site = workers, threads, single_site
         self.instance_ports: list[int] = []

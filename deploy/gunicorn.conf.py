@@ -9,7 +9,12 @@ import tempfile
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# A letter PDF holds its thread for the seconds the PDF processes take under load, while using
+# no CPU in the worker: with 8 threads, 200 people's PDFs left pages waiting for a free thread
+# (plan page p95 0.5-0.9 s); with 32, 68-96 ms (docs/BENCHMARKS.md, "proxy"). Each thread may
+# hold a database connection: PostgreSQL's max_connections must cover instances x workers x
+# threads (docs/DEPLOY.md).
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 # A request still running after this is killed. Longer than the database's lock wait (10 s) and
 # the PDF timeout (45 s), so those end in the app's own 503 pages that keep the typed answer
 # (review L1, L10); gunicorn.conf.py at the top of the project explains.
