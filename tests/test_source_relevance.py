@@ -7,8 +7,21 @@ import pytest
 import yaml
 
 from navigator.engine import RulesInvalid, evaluate, load_rulebook
+from navigator.engine.answers import COVERAGES
+from navigator.engine.facts import state_facts
 from navigator.engine.loader import DEFAULT_RULES_DIR
-from navigator.engine.relevance import fits, truth
+from navigator.engine.relevance import (
+    UNDECIDED,
+    SourceChecker,
+    _fields,
+    _with_second_coverage,
+    coverage_facts,
+    fits,
+    person_coverages,
+    pump_facts,
+    step_when,
+    truth,
+)
 from tests.answers import answers
 
 AS_OF = date(2026, 11, 23)
@@ -266,3 +279,43 @@ def test_a_medicare_users_other_coverage_brings_its_sources_and_only_for_them(bo
                      denial_date="2026-11-10")
     cited = {s.id for step in plain.steps for s in step.sources}
     assert not cited & {"va_pressrelease_5599", "tricare_diabetic_supplies"}
+
+
+# --- the check's walk takes each situation once, and misses none ----------------------------------
+
+def _every_situation(checker, when, source_ids, state_section):
+    """The walk without shortcuts: every second-coverage answer, state and pump, each tested."""
+    specs = [checker.sources[s] for s in source_ids if s in checker.sources]
+    by_state = (bool(state_section) or any(s.states for s in specs)
+                or bool(_fields(when) & checker.state_fact_names))
+    by_pump = any(s.pumps for s in specs)
+    found = set()
+    for coverage in COVERAGES:
+        federal = coverage in checker.coverages and checker.coverages[coverage].federal_program
+        for known in _with_second_coverage(coverage_facts(coverage, federal)):
+            for state in (checker.states.values() if by_state else (None,)):
+                for pump in ((*checker.pumps, UNDECIDED) if by_pump else (None,)):
+                    facts = {**known, **(state_facts(state) if state else {}),
+                             **(pump_facts(pump, checker.pumps) if pump else {})}
+                    if truth(when, facts, checker.types) is not False:
+                        found.add((person_coverages(known), state.code if state else None, pump))
+    return found
+
+
+def test_the_checks_walk_finds_the_same_situations_as_trying_every_answer(book):
+    """The walk skips answers its condition cannot tell apart (for speed at every start-up): for
+    a sample of the rules' own conditions, with their sources and with every source (so states
+    and pumps are told apart), it finds exactly what trying every answer finds."""
+    checker = SourceChecker(book.sources, book.states, book.pumps, [], book.coverages)
+    by_id = {rule.id: rule for rule in book.rules}
+    sample = ["medicare_savings_program_screen", "tribal_member_indian_health", "georgia_pathways",
+              "pump_needs_compatible_cgm", "private_external_review_state", "uninsured_marketplace_sep"]
+    for rule in (by_id[rule_id] for rule_id in sample):
+        for step in rule.steps:
+            when = step_when(rule, step)
+            for source_ids in (step.all_source_ids, tuple(book.sources)):
+                walked = checker.situations(when, source_ids, step.state_sources)
+                situations = [(s.coverages, s.state, s.pump) for s in walked]
+                assert len(situations) == len(set(situations)), rule.id   # each once
+                assert set(situations) == _every_situation(checker, when, source_ids,
+                                                           step.state_sources), rule.id

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from navigator.engine.loader import CompiledRule, CompiledStep, Problem
 
 UNDECIDED = "undecided"
-PUMP_FACTS = ("pump_wanted", "pump_channel", "pump_tubed", "medicare_route")
-PUMP_OWN_FACTS = frozenset((*PUMP_FACTS, "cgm_pump_match"))   # what pump_facts settles
 
 
 def truth(node: Any, known: dict[str, Any], types: dict | None = None) -> bool | None:
@@ -87,6 +85,10 @@ def pump_facts(pump_id: str, pumps: dict[str, schema.PumpSpec]) -> dict[str, Any
     if pump is None or not (pump.compatible_cgms or pump.algorithm):
         known["cgm_pump_match"] = "unknown"     # as facts.cgm_pump_match: not automated, no match
     return known
+
+
+# What pump_facts settles (a pump it does not know gives every fact it can set).
+PUMP_OWN_FACTS = frozenset(pump_facts(UNDECIDED, {}))
 
 
 def state_source_ids(state: schema.StateSpec, sections: tuple[str, ...],
@@ -243,12 +245,11 @@ class SourceChecker:
         """Every coverage (and, where the sources or the condition differ by them, state and
         pump) the rule can fire for."""
         specs = [self.sources[s] for s in source_ids if s in self.sources]
-        by_state = (bool(state_section) or any(s.states for s in specs)
-                    or bool(_fields(when) & self.state_fact_names))
-        by_pump = any(s.pumps for s in specs)
         read = sorted(_fields(when))
         reads_state = not self.state_fact_names.isdisjoint(read)
         reads_pump = not PUMP_OWN_FACTS.isdisjoint(read)
+        by_state = bool(state_section) or any(s.states for s in specs) or reads_state
+        by_pump = any(s.pumps for s in specs)
         seen: set[Situation] = set()
         for coverage in COVERAGES:
             alike: set[tuple] = set()
