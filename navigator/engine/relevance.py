@@ -243,7 +243,7 @@ class SourceChecker:
     def situations(self, when: Any, source_ids: tuple[str, ...],
                    state_section: tuple[str, ...]) -> Iterator[Situation]:
         """Every coverage (and, where the sources or the condition differ by them, state and
-        pump) the rule can fire for."""
+        pump) the rule can fire for, each situation once."""
         specs = [self.sources[s] for s in source_ids if s in self.sources]
         read = sorted(_fields(when))
         reads_state = not self.state_fact_names.isdisjoint(read)
