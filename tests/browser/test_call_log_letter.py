@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +28,7 @@ def test_call_log_feeds_the_appeal_letter(page, live_server, browser_app):
     page.get_by_label("What was said").fill("The pump was denied because the form was late.")
     page.get_by_label("Papers kept (one name a line)").fill("denial.pdf\nnotes.txt")
     page.get_by_role("button", name="Add to the log").click()
-    assert page.get_by_text("The call is in your log.").is_visible()
+    expect(page.get_by_text("The call is in your log.")).to_be_visible()
     assert page.locator("li.call-entry h3").inner_text().startswith("November 3, 2026: Dana <b>Reyes</b>")
     page.get_by_role("link", name="See your letters").click()
     page.get_by_role("link", name="Read on screen – Internal appeal of a denial").click()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -11,6 +12,9 @@ SERIOUS = ("serious", "critical")
 def check_accessibility(page, seen: list[str]) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
+    # A click that navigates returns once the next page has started to load, not once it has
+    # loaded: axe on a half-parsed page fails or checks too little.
+    page.wait_for_load_state()
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
     assert bad == [], f"{page.url}: " + "; ".join(f"{v['id']}: {v['help']}" for v in bad)
@@ -31,6 +35,7 @@ def continue_until(page, target, seen=None, limit=6):
         if target.count():
             return
         page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
         if seen is not None:
             check_accessibility(page, seen)
     assert target.count(), f"{page.url}: never reached {target}"
@@ -79,10 +84,10 @@ def test_medicare_journey_to_the_plan_and_pdf(page, live_server):
     page.get_by_label("What date is printed on the denial notice?").fill("2026-11-02")
     page.get_by_role("group", name="Could waiting the usual time").get_by_label("Not sure").check()
     continue_(page, seen)
-    assert page.get_by_role("heading", name="Check your answers").is_visible()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
     page.get_by_role("link", name="See my plan").click()
     check_accessibility(page, seen)
-    assert page.get_by_role("heading", name="Your access plan").is_visible()
+    expect(page.get_by_role("heading", name="Your access plan")).to_be_visible()
     assert "Deadline:" in page.content()
     page.get_by_text("Why this step?").first.click()
     page.get_by_text("Save, print, get reminders or delete").click()   # the folded actions
@@ -124,8 +129,8 @@ def test_medicaid_child_journey_with_back_change_save_resume_and_delete(page, br
     page.get_by_role("link", name="Change How old are they?").click()
     page.get_by_label("How old are they?").fill("9")
     continue_(page, seen)
-    assert page.get_by_role("heading", name="Check your answers").is_visible()
-    assert page.get_by_text("9", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
+    expect(page.get_by_text("9", exact=True)).to_be_visible()
     page.get_by_role("link", name="Get a private link to come back later").click()
     check_accessibility(page, seen)
     page.get_by_role("button", name="Get my private link").click()
@@ -140,7 +145,7 @@ def test_medicaid_child_journey_with_back_change_save_resume_and_delete(page, br
     other = browser.new_context().new_page()
     other.goto(link)
     assert "/resume/" not in other.url
-    assert other.get_by_role("heading", name="Check your answers").is_visible()
+    expect(other.get_by_role("heading", name="Check your answers")).to_be_visible()
     other.get_by_role("link", name="See my plan").click()
     check_accessibility(other, seen)
     assert "Likely eligible" in other.content()
@@ -150,7 +155,7 @@ def test_medicaid_child_journey_with_back_change_save_resume_and_delete(page, br
     check_accessibility(page, seen)
     page.get_by_role("button", name="Yes, delete my answers").click()
     check_accessibility(page, seen)
-    assert page.get_by_role("heading", name="Your answers have been deleted").is_visible()
+    expect(page.get_by_role("heading", name="Your answers have been deleted")).to_be_visible()
     page.goto(link)
     assert "This link does not work" in page.content()
 

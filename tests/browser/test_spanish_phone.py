@@ -4,6 +4,7 @@ marked English and summarised in Spanish. Set SCREENSHOT_DIR to keep the screens
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from tests.answers import answers
@@ -32,11 +33,11 @@ def test_the_spanish_plan_and_letters_on_a_phone(phone, live_server, browser_app
     phone.goto(live_server + f"/resume/{token}")
     phone.goto(live_server + "/plan")
     assert phone.get_attribute("html", "lang") == "es"
-    assert phone.get_by_role("heading", name="Su plan de acceso").is_visible()
+    expect(phone.get_by_role("heading", name="Su plan de acceso")).to_be_visible()
     check_accessibility(phone, seen)
     narrow(phone)
     shoot(phone, "plan_es_360")
-    assert phone.get_by_role("link", name="English").is_visible()    # the switch, on the page
+    expect(phone.get_by_role("link", name="English")).to_be_visible()    # the switch, on the page
 
     phone.get_by_role("link", name="Todas las cartas, y los datos que necesitan").click()
     assert phone.get_attribute("html", "lang") == "es"                 # kept after a click
@@ -59,5 +60,5 @@ def test_the_spanish_plan_and_letters_on_a_phone(phone, live_server, browser_app
     narrow(phone)
     shoot(phone, "fair_hearing_es_360")
     assert phone.locator("article.letter").get_attribute("lang") == "en"
-    assert phone.get_by_role("heading", name="Esta carta está en inglés").is_visible()
+    expect(phone.get_by_role("heading", name="Esta carta está en inglés")).to_be_visible()
     assert "audiencia imparcial" in phone.locator("#letter-summary").locator("..").inner_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from navigator.models import Case
@@ -12,10 +13,10 @@ from navigator.services import accounts, caseload
 from navigator.services import cases as case_store
 from tests.answers import answers
 from tests.browser.conftest import guarded_page, migrated_app, serving
+from tests.browser.test_journeys import check_accessibility
 
 pytestmark = pytest.mark.browser
 
-SERIOUS = ("serious", "critical")
 EMAIL, PASSWORD = "morning@clinic.example", "a good long password"
 
 
@@ -59,11 +60,7 @@ def saved_answers(app, public_id) -> dict:
 
 
 def check_page(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    bad = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
-    assert bad == [], f"{page.url}: " + "; ".join(f"{v['id']}: {v['help']}" for v in bad)
+    check_accessibility(page, [])
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{page.url} is {width} px wide"
 
@@ -76,23 +73,23 @@ def test_a_workers_morning(tab, worker_server):
     tab.get_by_label("Email address").fill(EMAIL)
     tab.get_by_label("Password").fill("not the password")
     tab.get_by_role("button", name="Sign in").click()
-    assert tab.get_by_text("The email address or password is not right.").count() >= 1
+    expect(tab.get_by_text("The email address or password is not right.").first).to_be_visible()
     check_page(tab)
     tab.get_by_label("Password").fill(PASSWORD)
     tab.get_by_role("button", name="Sign in").click()
 
-    # The dashboard: what is due first. (wait_for: is_visible does not wait for the page.)
-    tab.get_by_role("heading", name="Your caseload").wait_for()
+    # The dashboard: what is due first.
+    expect(tab.get_by_role("heading", name="Your caseload")).to_be_visible()
     due = tab.locator(".due-list")
     assert "Maria Lopez" in due.inner_text() and "5 days left" in due.inner_text()
     check_page(tab)
     tab.get_by_role("link", name="Due soon").click()
-    assert "Maria Lopez" in tab.locator("main").inner_text()
     check_page(tab)
+    assert "Maria Lopez" in tab.locator("main").inner_text()
 
     # Open the client and mark the appeal step done.
     tab.get_by_role("link", name="Maria Lopez").first.click()
-    assert tab.get_by_role("heading", name="Maria Lopez", level=1).is_visible()
+    expect(tab.get_by_role("heading", name="Maria Lopez", level=1)).to_be_visible()
     check_page(tab)
     step = tab.locator("#step-private_internal_appeal")
     step.get_by_role("button", name="Mark done").click()     # one click
@@ -100,13 +97,14 @@ def test_a_workers_morning(tab, worker_server):
     step = tab.locator("#step-private_internal_appeal")
     assert "Done" in step.inner_text() and "Morgan Worker" in step.inner_text()
     tab.get_by_role("link", name="Caseload", exact=True).click()
+    expect(tab.get_by_role("heading", name="Your caseload")).to_be_visible()
     assert tab.locator(".due-list").count() == 0 or "Maria Lopez" not in tab.locator(".due-list").inner_text()
 
     # Print a letter for her.
     tab.get_by_role("link", name="Maria Lopez").first.click()
     tab.get_by_role("link", name="Letters", exact=True).click()
     assert "/caseload/clients/" in tab.url and "/letters" in tab.url
-    assert "Letters for Maria Lopez" in tab.locator(".client-bar").inner_text()
+    expect(tab.locator(".client-bar")).to_contain_text("Letters for Maria Lopez")
     check_page(tab)
     pdf_link = tab.get_by_role("link", name="Download PDF").first
     response = tab.request.get(worker_server + pdf_link.get_attribute("href"))
@@ -122,7 +120,7 @@ def test_worker_pages_pass_axe(tab, worker_server):
         check_page(tab)
     tab.goto(worker_server + "/caseload/cases/new")
     tab.get_by_role("button", name="Take over the case").click()
-    assert tab.locator(".error-summary").is_visible()
+    expect(tab.locator(".error-summary")).to_be_visible()
     check_page(tab)
 
 
@@ -154,6 +152,7 @@ def test_two_tabs_on_two_clients_each_save_to_their_own_client(browser, worker_s
         first.evaluate(f"document.querySelector('input[name=for_client]').value = '{alicia}'")
         first.get_by_label("How old are they?").fill("40")
         first.get_by_role("button", name="Continue").click()
+        expect(first.locator("main")).to_contain_text("Not saved")
         text = first.locator("main").inner_text()
         assert "Not saved" in text and "Alicia Gomez" in text and "Ben Carter" in text
         assert saved_answers(app, ben)["age"] == 16
