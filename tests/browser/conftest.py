@@ -38,6 +38,12 @@ def serving(app):
         db.dispose(app.extensions["db_engine"])
 
 
+def assert_fits(page, width: int = 360) -> None:
+    """Nothing on the page scrolls sideways at `width` px (a 360 px phone unless told)."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll}px wide at {width}px"
+
+
 @contextmanager
 def guarded_page(browser, base_url, width=None, permissions=(), **context_options):
     """A fresh browser profile whose every request must stay on the live server. `width` gives

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import assert_fits
+
 pytestmark = pytest.mark.browser
 
 SERIOUS = ("serious", "critical")
@@ -193,5 +195,4 @@ def test_nothing_is_wider_than_360_pixels(page, live_server, path):
     page.locator("#health_at_risk-0").check()
     page.get_by_role("button", name="Continue").click()
     page.goto(live_server + path)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{path} is {width}px wide at 360px"
+    assert_fits(page)

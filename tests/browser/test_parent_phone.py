@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import guarded_page
+from tests.browser.conftest import assert_fits, guarded_page
 from tests.browser.test_journeys import check_accessibility, continue_, continue_until
 
 pytestmark = pytest.mark.browser
@@ -37,11 +37,6 @@ def shoot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def narrow(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{page.url} is {width}px wide on a 360px phone"
 
 
 def answer_child_in_texas(page, seen, days_left="", denial="No, nothing has been denied"):
@@ -76,7 +71,7 @@ def test_a_parent_out_of_insulin_soon_sees_what_to_do_tonight_first(phone, live_
     answer_child_in_texas(phone, seen, days_left="3")
     phone.get_by_role("link", name="See my plan").click()
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "parent_plan_urgent_360")
     box = phone.locator("section.callout-urgent")
     expect(box.get_by_role("heading", name="Running out of insulin or supplies? Do this now")).to_be_visible()
@@ -108,7 +103,7 @@ def test_the_plan_top_and_a_letter_from_its_step(phone, live_server):
     continue_until(phone, phone.get_by_role("heading", name="Check your answers"), seen)
     phone.get_by_role("link", name="See my plan").click()
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "parent_plan_top_360")
     assert "callout-urgent" not in phone.content()
     do_first = phone.locator("section.do-first")
@@ -118,7 +113,7 @@ def test_the_plan_top_and_a_letter_from_its_step(phone, live_server):
     step_link = phone.get_by_role("link", name="Get the letter: Medicaid health plan appeal")
     step_link.first.click()
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "parent_letter_plan_appeal_360")
     letter = phone.locator("article.letter")
     expect(letter.get_by_role("heading", name="Medicaid health plan appeal")).to_be_visible()
@@ -128,7 +123,7 @@ def test_the_plan_top_and_a_letter_from_its_step(phone, live_server):
     # The details form: who sends the letters, and the plan's appeals address.
     phone.get_by_role("link", name="Change letter details").click()
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     phone.get_by_label("Patient's full name").fill("Maya López")
     phone.get_by_label("Who is sending the letters").select_option("parent")
     phone.get_by_label("Your full name, if you are not the patient").fill("Ana López")
@@ -150,7 +145,7 @@ def test_the_private_link_copy_button_on_a_phone(phone, live_server):
     phone.get_by_role("link", name="Get a private link to come back later").click()
     phone.get_by_role("button", name="Get my private link").click()
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "parent_private_link_360")
     link = phone.get_by_label("Copy this link").input_value()
     assert "/resume/" in link
@@ -178,7 +173,7 @@ def test_a_question_page_left_open_until_its_token_expired_keeps_what_was_typed(
         check_accessibility(phone, seen)
     finally:
         browser_app.config["WTF_CSRF_TIME_LIMIT"] = limit
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "parent_stale_form_360")
     notice = phone.locator(".stale-notice")
     expect(notice).to_be_visible()

@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import guarded_page
+from tests.browser.conftest import assert_fits, guarded_page
 from tests.browser.test_journeys import check_accessibility
 
 pytestmark = pytest.mark.browser
-
-
-def assert_fits(page, width: int) -> None:
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{page.url} is {scroll}px wide at {width}px"
 
 
 def test_comparing_pumps_on_a_phone(browser, live_server):

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 from sqlmodel import Session
 
 from tests.answers import answers
+from tests.browser.conftest import assert_fits
 from tests.browser.test_journeys import check_accessibility
-from tests.browser.test_parent_phone import narrow, phone, shoot  # noqa: F401 (fixture)
+from tests.browser.test_parent_phone import phone, shoot  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,7 @@ def test_the_spanish_plan_and_letters_on_a_phone(phone, live_server, browser_app
     assert phone.get_attribute("html", "lang") == "es"
     expect(phone.get_by_role("heading", name="Su plan de acceso")).to_be_visible()
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "plan_es_360")
     expect(phone.get_by_role("link", name="English")).to_be_visible()    # the switch, on the page
 
@@ -43,7 +44,7 @@ def test_the_spanish_plan_and_letters_on_a_phone(phone, live_server, browser_app
     assert phone.get_attribute("html", "lang") == "es"                 # kept after a click
     phone.goto(live_server + "/letters/assistance_cover_letter")
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "cover_letter_es_360")
     letter = phone.locator("article.letter").first
     assert letter.get_attribute("lang") == "es"
@@ -52,12 +53,12 @@ def test_the_spanish_plan_and_letters_on_a_phone(phone, live_server, browser_app
     for path in ("/questions/coverage", "/pumps/compare?ids=tslim_x2,omnipod_5"):
         phone.goto(live_server + path)                 # long Spanish words still fit
         assert phone.get_attribute("html", "lang") == "es"
-        narrow(phone)
+        assert_fits(phone)
         shoot(phone, path.strip("/").split("?")[0].replace("/", "_") + "_es_360")
 
     phone.goto(live_server + "/letters/medicaid_fair_hearing")
     check_accessibility(phone, seen)
-    narrow(phone)
+    assert_fits(phone)
     shoot(phone, "fair_hearing_es_360")
     assert phone.locator("article.letter").get_attribute("lang") == "en"
     expect(phone.get_by_role("heading", name="Esta carta está en inglés")).to_be_visible()

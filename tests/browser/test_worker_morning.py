@@ -12,7 +12,7 @@ from navigator.models import Case
 from navigator.services import accounts, caseload
 from navigator.services import cases as case_store
 from tests.answers import answers
-from tests.browser.conftest import guarded_page, migrated_app, serving
+from tests.browser.conftest import assert_fits, guarded_page, migrated_app, serving
 from tests.browser.test_journeys import check_accessibility
 
 pytestmark = pytest.mark.browser
@@ -61,8 +61,7 @@ def saved_answers(app, public_id) -> dict:
 
 def check_page(page) -> None:
     check_accessibility(page, [])
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{page.url} is {width} px wide"
+    assert_fits(page)
 
 
 def test_a_workers_morning(tab, worker_server):
